@@ -1,0 +1,292 @@
+//! The wire DTOs, named and shaped as the original AffiliationAPI publishes them;
+//! members marked (ours) extend it.
+
+use servicehost::{dto, ResponseStatus};
+use std::collections::BTreeMap;
+
+dto! {
+    /// A program connected by a user or a group, with its tokens.
+    pub struct AffiliateProgram {
+        /// The catalog program's GUID.
+        program_guid: String as "programGuid" in body,
+        /// Parameter name to value, e.g. tag: mytag-20.
+        affiliate_tokens: BTreeMap<String, String> as "affiliateTokens" in body,
+        /// (ours) The GUID of this token set, needed by PUT and DELETE.
+        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
+        /// (ours) The program's name.
+        program_name: Option<String> as "programName" in body,
+        /// (ours) Whether the program is retired.
+        disabled: Option<bool> as "disabled" in body,
+        /// (ours) When the tokens were last changed (ISO-8601 UTC).
+        updated_at: Option<String> as "updatedAt" in body,
+        /// (ours) The group, for group-level tokens.
+        group_id: Option<u32> as "groupId" in body,
+    }
+
+    /// Get the affiliate programs and tokens the user has connected.
+    pub struct GetUserAffiliateTokensRequest {
+        /// The user to act for; empty means the caller. Only admins may name another user.
+        username: Option<String> as "username" in query,
+        /// Include tokens of retired programs.
+        include_disabled: bool as "includeDisabled" in query,
+    }
+
+    pub struct GetUserAffiliateTokensResponse {
+        affiliate_programs: Vec<AffiliateProgram> as "affiliateTokensSet" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// (ours) The user's token sets with their GUIDs, at the v3 route the original's notes name.
+    pub struct GetUserAffiliateTokensV3Request {
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in query,
+        /// Include tokens of retired programs.
+        include_disabled: bool as "includeDisabled" in query,
+    }
+
+    /// Add the user's affiliate info for one program.
+    pub struct PostUserAffiliateTokensRequest {
+        /// The program to connect (from GET /v3/affiliate-programs).
+        program_guid: Option<String> as "programGuid" in body,
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in body,
+        /// Parameter name to value; names must be the program's parameter names.
+        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+    }
+
+    pub struct PostUserAffiliateTokensResponse {
+        success: bool as "success" in body,
+        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// Update the user's affiliate info for one program.
+    pub struct PutUserAffiliateTokensRequest {
+        /// The token set's GUID (affiliateTokensId).
+        guid: Option<String> as "guid" in path,
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in body,
+        /// The complete new parameter set (replaces the old one).
+        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+    }
+
+    pub struct PutUserAffiliateTokensResponse {
+        success: bool as "success" in body,
+        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// Delete the user's affiliate info for one program.
+    pub struct DeleteUserAffiliateTokensRequest {
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in query,
+        /// The token set's GUID (affiliateTokensId).
+        guid: Option<String> as "guid" in path,
+    }
+
+    pub struct DeleteUserAffiliateTokensResponse {
+        success: bool as "success" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// Get the affiliate override programs and tokens of one group.
+    pub struct GetGroupAffiliateTokensRequest {
+        /// The group's id.
+        group_id: u32 as "groupId" in path,
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in query,
+        /// (ours) Include tokens of retired programs.
+        include_disabled: bool as "includeDisabled" in query,
+    }
+
+    pub struct GetGroupAffiliateTokensResponse {
+        affiliate_programs: Vec<AffiliateProgram> as "affiliatePrograms" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// Add group affiliate override info for one program.
+    pub struct PostGroupAffiliateTokensRequest {
+        /// The group's id.
+        group_id: u32 as "groupId" in path,
+        /// The program to connect (from GET /v3/affiliate-programs).
+        program_guid: Option<String> as "programGuid" in body,
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in body,
+        /// Parameter name to value; names must be the program's parameter names.
+        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+    }
+
+    pub struct PostGroupAffiliateTokensResponse {
+        success: bool as "success" in body,
+        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// Update user's group affiliate info for specific program.
+    pub struct PutGroupAffiliateTokensRequest {
+        /// The group's id.
+        group_id: u32 as "groupId" in path,
+        /// The token set's GUID (affiliateTokensId).
+        guid: Option<String> as "guid" in path,
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in body,
+        /// The complete new parameter set (replaces the old one).
+        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+    }
+
+    pub struct PutGroupAffiliateTokensResponse {
+        success: bool as "success" in body,
+        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// Delete the user's group affiliate info for one program.
+    pub struct DeleteGroupAffiliateTokensRequest {
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in query,
+        /// The group's id.
+        group_id: u32 as "groupId" in path,
+        /// The token set's GUID (affiliateTokensId).
+        guid: Option<String> as "guid" in path,
+    }
+
+    pub struct DeleteGroupAffiliateTokensResponse {
+        success: bool as "success" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// A group with its overrides.
+    pub struct GroupAffiliatePrograms {
+        group_id: u32 as "groupId" in body,
+        name: Option<String> as "name" in body,
+        affiliate_programs: Vec<AffiliateProgram> as "affiliatePrograms" in body,
+    }
+
+    /// (ours) Every group of the user with its overrides and their GUIDs.
+    pub struct GetAllGroupAffiliateTokensRequest {
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in query,
+    }
+
+    pub struct GetAllGroupAffiliateTokensResponse {
+        groups: Vec<GroupAffiliatePrograms> as "groups" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// A snapshot of a bulk write of user-level tokens.
+    pub struct AffiliateTokensSet {
+        set_guid: Option<String> as "setGuid" in body,
+        username: Option<String> as "username" in body,
+        id: Option<String> as "id" in body,
+        programs: Vec<AffiliateProgram> as "programs" in body,
+        created_at_utc: Option<String> as "createdAtUtc" in body,
+        updated_at_utc: Option<String> as "updatedAtUtc" in body,
+    }
+
+    /// Get a token set by its GUID.
+    pub struct GetAffiliateTokensSetRequest {
+        /// The set's GUID, as returned by POST /v4/affiliate-tokens-sets.
+        set_guid: Option<String> as "setGuid" in query,
+    }
+
+    pub struct GetAffiliateTokensSetResponse {
+        affiliate_tokens_set: Option<AffiliateTokensSet> as "affiliateTokensSet" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// Write the user's tokens for many programs at once, all or nothing.
+    pub struct PostAffiliateTokensSetRequest {
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in body,
+        /// Each program with its tokens.
+        affiliate_programs: Option<Vec<AffiliateProgram>> as "affiliatePrograms" in body,
+    }
+
+    pub struct PostAffiliateTokensSetResponse {
+        success: bool as "success" in body,
+        affiliate_tokens_set_guid: String as "affiliateTokensSetGuid" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// A parameter a program accepts, with its rules.
+    pub struct AffiliateProgramParameter {
+        name: String as "name" in body,
+        display_name: String as "displayName" in body,
+        required: bool as "required" in body,
+        /// A regular expression the whole value must match.
+        pattern: Option<String> as "pattern" in body,
+        max_length: u32 as "maxLength" in body,
+        description: Option<String> as "description" in body,
+        example: Option<String> as "example" in body,
+    }
+
+    /// An affiliate program of the catalog.
+    pub struct AffiliateProgramInfo {
+        program_guid: String as "programGuid" in body,
+        name: String as "name" in body,
+        network: String as "network" in body,
+        countries: Vec<String> as "countries" in body,
+        hosts: Vec<String> as "hosts" in body,
+        disabled: bool as "disabled" in body,
+        parameters: Vec<AffiliateProgramParameter> as "parameters" in body,
+    }
+
+    /// (ours) The catalog of affiliate programs and the parameters each accepts.
+    pub struct GetAffiliateProgramsRequest {
+        /// Include retired programs.
+        include_disabled: bool as "includeDisabled" in query,
+        /// Only programs for this country (ISO 3166 alpha-2).
+        country: Option<String> as "country" in query,
+    }
+
+    pub struct GetAffiliateProgramsResponse {
+        affiliate_programs: Vec<AffiliateProgramInfo> as "affiliatePrograms" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// A group of links.
+    pub struct GroupInfo {
+        group_id: u32 as "groupId" in body,
+        name: String as "name" in body,
+        created_at: Option<String> as "createdAt" in body,
+    }
+
+    /// (ours) Create a group of links.
+    pub struct PostGroupRequest {
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in body,
+        /// The group's name (at most 100 characters).
+        name: Option<String> as "name" in body,
+    }
+
+    pub struct PostGroupResponse {
+        success: bool as "success" in body,
+        group_id: u32 as "groupId" in body,
+        name: Option<String> as "name" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// (ours) The user's groups.
+    pub struct GetGroupsRequest {
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in query,
+    }
+
+    pub struct GetGroupsResponse {
+        groups: Vec<GroupInfo> as "groups" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// (ours) Delete a group and its overrides.
+    pub struct DeleteGroupRequest {
+        /// The group's id.
+        group_id: u32 as "groupId" in path,
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in query,
+    }
+
+    pub struct DeleteGroupResponse {
+        success: bool as "success" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+}

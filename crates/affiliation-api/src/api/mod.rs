@@ -1,0 +1,265 @@
+//! The AffiliationAPI operations: each declared once (routes, docs, auth, DTOs,
+//! handler). The host derives routing and binding from these declarations.
+
+mod auth;
+mod convert;
+pub use convert::timestamp;
+pub mod dtos;
+mod errors;
+
+use affiliation::model::{Account, Level};
+use affiliation::{Affiliation, DomainError, ProgramTokensInput};
+use auth::ApiKeyAuthenticator;
+use dtos::*;
+use errors::service_error;
+use servicehost::{operation, Host, Operation, ServiceError, Verb};
+use std::future::Future;
+use std::sync::Arc;
+
+pub const SERVICE_NAME: &str = "AffiliationAPI";
+
+const CATALOG_NOTE: &str = "Parameter names must match the information we have for the affiliate network; \
+this information may be obtained using the GET /v3/affiliate-programs endpoint.";
+
+/// The host with every operation of the service.
+pub fn host(app: Arc<Affiliation>) -> Host<ApiKeyAuthenticator> {
+    let health_app = app.clone();
+    Host::new(SERVICE_NAME, ApiKeyAuthenticator(app.clone()))
+        .operations(operations(&app))
+        .health_check(move || {
+            let app = health_app.clone();
+            async move { app.store().ping().await.is_ok() }
+        })
+}
+
+/// Adapts a domain call to a handler: the app is passed in and domain errors are
+/// turned into wire errors.
+fn call<Req, Resp, F, Fut>(
+    app: &Arc<Affiliation>,
+    f: F,
+) -> impl Fn(Account, Req) -> std::pin::Pin<Box<dyn Future<Output = Result<Resp, ServiceError>> + Send>>
+       + Send
+       + Sync
+       + 'static
+where
+    Req: Send + 'static,
+    Resp: Send + 'static,
+    F: Fn(Arc<Affiliation>, Account, Req) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Resp, DomainError>> + Send + 'static,
+{
+    let app = app.clone();
+    move |caller, request| {
+        let pending = f(app.clone(), caller, request);
+        Box::pin(async move { pending.await.map_err(service_error) })
+    }
+}
+
+pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
+    vec![
+        operation::<GetUserAffiliateTokensRequest, GetUserAffiliateTokensResponse>()
+            .route(Verb::Get, "/v4/user-affiliate-tokens")
+            .summary("Get the affiliate programs and tokens the user has connected")
+            .notes("Returns the connected programs with their tokens, ordered by program name.")
+            .authenticated(call(app, |app, caller, req: GetUserAffiliateTokensRequest| async move {
+                let tokens = app.tokens(&caller, req.username.as_deref(), Level::User, req.include_disabled).await?;
+                Ok(GetUserAffiliateTokensResponse {
+                    affiliate_programs: tokens.into_iter().map(convert::connected_program).collect(),
+                    response_status: None,
+                })
+            })),
+        operation::<GetUserAffiliateTokensV3Request, GetUserAffiliateTokensResponse>()
+            .route(Verb::Get, "/v3/user-affiliate-tokens")
+            .summary("Get the user's connected programs with the GUID of each")
+            .notes("The GUID (affiliateTokensId) of each program is what PUT and DELETE /v4/user-affiliate-tokens/{guid} take.")
+            .authenticated(call(app, |app, caller, req: GetUserAffiliateTokensV3Request| async move {
+                let tokens = app.tokens(&caller, req.username.as_deref(), Level::User, req.include_disabled).await?;
+                Ok(GetUserAffiliateTokensResponse {
+                    affiliate_programs: tokens.into_iter().map(convert::connected_program).collect(),
+                    response_status: None,
+                })
+            })),
+        operation::<PostUserAffiliateTokensRequest, PostUserAffiliateTokensResponse>()
+            .route(Verb::Post, "/v4/user-affiliate-tokens")
+            .summary("Add the user's affiliate info for a specific program")
+            .notes(CATALOG_NOTE)
+            .authenticated(call(app, |app, caller, req: PostUserAffiliateTokensRequest| async move {
+                let guid = app
+                    .add_tokens(&caller, req.username.as_deref(), Level::User, req.program_guid.as_deref(), req.parameters)
+                    .await?;
+                Ok(PostUserAffiliateTokensResponse {
+                    success: true,
+                    affiliate_tokens_id: Some(guid.to_string()),
+                    response_status: None,
+                })
+            })),
+        operation::<PutUserAffiliateTokensRequest, PutUserAffiliateTokensResponse>()
+            .route(Verb::Put, "/v4/user-affiliate-tokens/{guid}")
+            .summary("Update the user's affiliate info for a specific program")
+            .notes(CATALOG_NOTE)
+            .authenticated(call(app, |app, caller, req: PutUserAffiliateTokensRequest| async move {
+                let guid = app
+                    .replace_tokens(&caller, req.username.as_deref(), Level::User, req.guid.as_deref(), req.parameters)
+                    .await?;
+                Ok(PutUserAffiliateTokensResponse {
+                    success: true,
+                    affiliate_tokens_id: Some(guid.to_string()),
+                    response_status: None,
+                })
+            })),
+        operation::<DeleteUserAffiliateTokensRequest, DeleteUserAffiliateTokensResponse>()
+            .route(Verb::Delete, "/v4/user-affiliate-tokens/{guid}")
+            .summary("Delete the user's affiliate info for a specific program")
+            .notes("The GUID is unique per program per user; read it from GET /v3/user-affiliate-tokens.")
+            .authenticated(call(app, |app, caller, req: DeleteUserAffiliateTokensRequest| async move {
+                app.remove_tokens(&caller, req.username.as_deref(), Level::User, req.guid.as_deref()).await?;
+                Ok(DeleteUserAffiliateTokensResponse { success: true, response_status: None })
+            })),
+        operation::<GetGroupAffiliateTokensRequest, GetGroupAffiliateTokensResponse>()
+            .route(Verb::Get, "/v4/groups/{groupId}/group-affiliate-tokens")
+            .summary("Get the affiliate override programs and tokens of a group")
+            .notes("Returns the group's override programs with their tokens, ordered by program name.")
+            .authenticated(call(app, |app, caller, req: GetGroupAffiliateTokensRequest| async move {
+                let level = Level::Group(req.group_id);
+                let tokens = app.tokens(&caller, req.username.as_deref(), level, req.include_disabled).await?;
+                Ok(GetGroupAffiliateTokensResponse {
+                    affiliate_programs: tokens.into_iter().map(convert::connected_program).collect(),
+                    response_status: None,
+                })
+            })),
+        operation::<GetAllGroupAffiliateTokensRequest, GetAllGroupAffiliateTokensResponse>()
+            .route(Verb::Get, "/v3/group-affiliate-tokens")
+            .summary("Get every group of the user with its override programs and their GUIDs")
+            .notes("The GUID (affiliateTokensId) of each override is what PUT and DELETE /v4/groups/{groupId}/group-affiliate-tokens/{guid} take.")
+            .authenticated(call(app, |app, caller, req: GetAllGroupAffiliateTokensRequest| async move {
+                let groups = app.all_group_tokens(&caller, req.username.as_deref()).await?;
+                Ok(GetAllGroupAffiliateTokensResponse {
+                    groups: groups
+                        .into_iter()
+                        .map(|g| GroupAffiliatePrograms {
+                            group_id: g.group.id,
+                            name: Some(g.group.name),
+                            affiliate_programs: g.tokens.into_iter().map(convert::connected_program).collect(),
+                        })
+                        .collect(),
+                    response_status: None,
+                })
+            })),
+        operation::<PostGroupAffiliateTokensRequest, PostGroupAffiliateTokensResponse>()
+            .route(Verb::Post, "/v4/groups/{groupId}/group-affiliate-tokens")
+            .summary("Add group affiliate override info for a specific program")
+            .notes(CATALOG_NOTE)
+            .authenticated(call(app, |app, caller, req: PostGroupAffiliateTokensRequest| async move {
+                let level = Level::Group(req.group_id);
+                let guid = app
+                    .add_tokens(&caller, req.username.as_deref(), level, req.program_guid.as_deref(), req.parameters)
+                    .await?;
+                Ok(PostGroupAffiliateTokensResponse {
+                    success: true,
+                    affiliate_tokens_id: Some(guid.to_string()),
+                    response_status: None,
+                })
+            })),
+        operation::<PutGroupAffiliateTokensRequest, PutGroupAffiliateTokensResponse>()
+            .route(Verb::Put, "/v4/groups/{groupId}/group-affiliate-tokens/{guid}")
+            .summary("Update user's group affiliate info for specific program")
+            .notes("List of user's group currently connected affiliate programs (including assigned GUID per program) \
+may be retrieved by calling the GET /v3/group-affiliate-tokens endpoint. Please note that parameter names must match \
+the information we have for the affiliate network, this information may be obtained using the GET /v3/affiliate-programs endpoint.")
+            .authenticated(call(app, |app, caller, req: PutGroupAffiliateTokensRequest| async move {
+                let level = Level::Group(req.group_id);
+                let guid = app
+                    .replace_tokens(&caller, req.username.as_deref(), level, req.guid.as_deref(), req.parameters)
+                    .await?;
+                Ok(PutGroupAffiliateTokensResponse {
+                    success: true,
+                    affiliate_tokens_id: Some(guid.to_string()),
+                    response_status: None,
+                })
+            })),
+        operation::<DeleteGroupAffiliateTokensRequest, DeleteGroupAffiliateTokensResponse>()
+            .route(Verb::Delete, "/v4/groups/{groupId}/group-affiliate-tokens/{guid}")
+            .summary("Delete the user's group affiliate info for a specific program")
+            .notes("The GUID is unique per program per user's group; read it from GET /v3/group-affiliate-tokens.")
+            .authenticated(call(app, |app, caller, req: DeleteGroupAffiliateTokensRequest| async move {
+                let level = Level::Group(req.group_id);
+                app.remove_tokens(&caller, req.username.as_deref(), level, req.guid.as_deref()).await?;
+                Ok(DeleteGroupAffiliateTokensResponse { success: true, response_status: None })
+            })),
+        operation::<GetAffiliateTokensSetRequest, GetAffiliateTokensSetResponse>()
+            .route(Verb::Get, "/v4/affiliate-tokens-sets")
+            .summary("Get a token set written by POST /v4/affiliate-tokens-sets")
+            .notes("Visible to the user who wrote it and to administrators.")
+            .authenticated(call(app, |app, caller, req: GetAffiliateTokensSetRequest| async move {
+                let set = app.token_set(&caller, req.set_guid.as_deref()).await?;
+                Ok(GetAffiliateTokensSetResponse {
+                    affiliate_tokens_set: Some(convert::token_set(set)),
+                    response_status: None,
+                })
+            })),
+        operation::<PostAffiliateTokensSetRequest, PostAffiliateTokensSetResponse>()
+            .route(Verb::Post, "/v4/affiliate-tokens-sets")
+            .summary("Write the user's tokens for many programs at once")
+            .notes("Every program is validated as in single writes; all are written or none. Returns the set's GUID.")
+            .authenticated(call(app, |app, caller, req: PostAffiliateTokensSetRequest| async move {
+                let programs = req.affiliate_programs.map(|programs| {
+                    programs
+                        .into_iter()
+                        .map(|p| ProgramTokensInput {
+                            program_guid: Some(p.program_guid),
+                            affiliate_tokens: Some(p.affiliate_tokens),
+                        })
+                        .collect()
+                });
+                let set = app.save_token_set(&caller, req.username.as_deref(), programs).await?;
+                Ok(PostAffiliateTokensSetResponse {
+                    success: true,
+                    affiliate_tokens_set_guid: affiliation::ids::n_form(set.set_guid),
+                    response_status: None,
+                })
+            })),
+        operation::<GetAffiliateProgramsRequest, GetAffiliateProgramsResponse>()
+            .route(Verb::Get, "/v3/affiliate-programs")
+            .route(Verb::Get, "/v4/affiliate-programs")
+            .summary("Get the catalog of affiliate programs and the parameters each accepts")
+            .notes("Retired programs are listed only with includeDisabled=true.")
+            .authenticated(call(app, |app, _caller, req: GetAffiliateProgramsRequest| async move {
+                let programs = app.programs(req.include_disabled, req.country.as_deref()).await?;
+                Ok(GetAffiliateProgramsResponse {
+                    affiliate_programs: programs.into_iter().map(convert::program_info).collect(),
+                    response_status: None,
+                })
+            })),
+        operation::<PostGroupRequest, PostGroupResponse>()
+            .route(Verb::Post, "/v4/groups")
+            .summary("Create a group of links")
+            .notes("Returns the new group's id.")
+            .authenticated(call(app, |app, caller, req: PostGroupRequest| async move {
+                let group = app.create_group(&caller, req.username.as_deref(), req.name.as_deref()).await?;
+                Ok(PostGroupResponse {
+                    success: true,
+                    group_id: group.id,
+                    name: Some(group.name),
+                    response_status: None,
+                })
+            })),
+        operation::<GetGroupsRequest, GetGroupsResponse>()
+            .route(Verb::Get, "/v4/groups")
+            .summary("Get the user's groups")
+            .notes("Ordered by group id.")
+            .authenticated(call(app, |app, caller, req: GetGroupsRequest| async move {
+                let groups = app.groups(&caller, req.username.as_deref()).await?;
+                Ok(GetGroupsResponse {
+                    groups: groups.into_iter().map(convert::group_info).collect(),
+                    response_status: None,
+                })
+            })),
+        operation::<DeleteGroupRequest, DeleteGroupResponse>()
+            .route(Verb::Delete, "/v4/groups/{groupId}")
+            .summary("Delete a group and its override tokens")
+            .notes("The group's overrides are deleted with it, each recorded in the history.")
+            .authenticated(call(app, |app, caller, req: DeleteGroupRequest| async move {
+                app.delete_group(&caller, req.username.as_deref(), req.group_id).await?;
+                Ok(DeleteGroupResponse { success: true, response_status: None })
+            })),
+    ]
+}

@@ -1,0 +1,238 @@
+//! `affiliation-api`: serve the API, and administer users and keys.
+
+mod api;
+
+use affiliation::store::{SqliteStore, Store};
+use affiliation::{Affiliation, DomainError};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The shipped catalog, loaded into the store on start (programs not stored yet only).
+const SHIPPED_CATALOG: &str = include_str!("../../../catalog/programs.json");
+
+const DEFAULT_DATABASE: &str = "sqlite://data/affiliation.db";
+
+#[derive(Parser)]
+#[command(name = "affiliation-api", version, about = "Affiliate-program tokens for users and groups, over ServiceStack-compatible HTTP")]
+struct Cli {
+    /// Database URL: sqlite://PATH (the default, created on first use) or a plain file path.
+    #[arg(long, global = true, env = "AFFILIATION_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, env = "AFFILIATION_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Manage users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Manage users' API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a user and print its API key and secret (shown only once).
+    Add {
+        username: String,
+        /// Administrators may act for any user.
+        #[arg(long)]
+        admin: bool,
+        /// Print {"username","apiKey","apiSecret"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List users (never their keys).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Replace a user's key and secret; the old ones stop working at once.
+    Rotate {
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a user's key and secret; the user can no longer authenticate.
+    Revoke { username: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let json = std::env::var("AFFILIATION_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(database: &str) -> Result<Arc<Affiliation>, String> {
+    let store: Arc<dyn Store> = if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        return Err("PostgreSQL is not supported by this build yet; use sqlite://PATH".into());
+    } else {
+        Arc::new(
+            SqliteStore::open(database)
+                .await
+                .map_err(|e| format!("cannot open the database: {e}"))?,
+        )
+    };
+    let app = Arc::new(Affiliation::new(store));
+    let catalog = affiliation::catalog::parse_catalog(SHIPPED_CATALOG)?;
+    let added = app.seed_catalog(&catalog).await.map_err(describe)?;
+    if added > 0 {
+        tracing::info!(added, "catalog programs loaded");
+    }
+    Ok(app)
+}
+
+fn describe(error: DomainError) -> String {
+    match error {
+        DomainError::Invalid(problems) => problems
+            .into_iter()
+            .map(|p| p.message)
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let app = open(&cli.database).await?;
+    match cli.command {
+        Command::Serve { bind } => serve(app, bind).await,
+        Command::Users { command: UsersCommand::Add { username, admin, json } } => {
+            let (user, keys) = app.add_user(&username, admin).await.map_err(describe)?;
+            print_keys(&user.account.username, &keys, json);
+            Ok(())
+        }
+        Command::Users { command: UsersCommand::List { json } } => {
+            let users = app.users().await.map_err(describe)?;
+            for user in users {
+                let created = api::timestamp(user.created_at);
+                if json {
+                    let line = serde_json::json!({
+                        "username": user.account.username,
+                        "admin": user.account.is_admin,
+                        "hasKey": user.has_key,
+                        "keyHint": user.key_hint,
+                        "createdAt": created,
+                    });
+                    println!("{line}");
+                } else {
+                    let role = if user.account.is_admin { "admin" } else { "user" };
+                    let key = match &user.key_hint {
+                        Some(hint) if user.has_key => format!("{hint}…"),
+                        _ => "(revoked)".into(),
+                    };
+                    println!("{}\t{role}\t{key}\t{created}", user.account.username);
+                }
+            }
+            Ok(())
+        }
+        Command::Keys { command: KeysCommand::Rotate { username, json } } => {
+            let keys = app.rotate_keys(&username).await.map_err(describe)?;
+            print_keys(&username, &keys, json);
+            Ok(())
+        }
+        Command::Keys { command: KeysCommand::Revoke { username } } => {
+            app.revoke_keys(&username).await.map_err(describe)?;
+            println!("revoked the keys of {username}");
+            Ok(())
+        }
+    }
+}
+
+fn print_keys(username: &str, keys: &affiliation::credentials::IssuedKeys, json: bool) {
+    if json {
+        let line = serde_json::json!({
+            "username": username,
+            "apiKey": keys.api_key,
+            "apiSecret": keys.api_secret,
+        });
+        println!("{line}");
+    } else {
+        println!("username:   {username}");
+        println!("api key:    {}", keys.api_key);
+        println!("api secret: {}", keys.api_secret);
+        println!("(store them now: only their hashes are kept)");
+    }
+}
+
+async fn serve(app: Arc<Affiliation>, bind: SocketAddr) -> Result<(), String> {
+    let router = api::host(app).into_router();
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%address, "listening on http://{address}");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server failed: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGINT or SIGTERM: stop accepting, finish the requests in flight, then exit.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,169 @@
+//! The records of the domain.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A program's parameter values, e.g. `{"tag": "mytag-20"}`.
+pub type Parameters = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub account: Account,
+    pub created_at: OffsetDateTime,
+    /// Whether the user has a usable API key (false once revoked).
+    pub has_key: bool,
+    /// The first characters of the key, to tell keys apart in listings.
+    pub key_hint: Option<String>,
+}
+
+/// An affiliate program of the catalog (also the catalog file's format).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Program {
+    pub program_guid: Uuid,
+    pub name: String,
+    pub network: String,
+    #[serde(default)]
+    pub countries: Vec<String>,
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub disabled: bool,
+    pub parameters: Vec<ProgramParameter>,
+    pub link: LinkRule,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+}
+
+impl Program {
+    pub fn parameter(&self, name: &str) -> Option<&ProgramParameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProgramParameter {
+    pub name: String,
+    pub display_name: String,
+    pub required: bool,
+    /// A regex the whole value must match (anchored when applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    #[serde(default = "default_max_length")]
+    pub max_length: u32,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub example: String,
+    /// Values shown masked in history.
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+pub const DEFAULT_MAX_LENGTH: u32 = 256;
+
+fn default_max_length() -> u32 {
+    DEFAULT_MAX_LENGTH
+}
+
+/// How a program's parameters are put on a product link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum LinkRule {
+    /// Set the parameters (and fixed constants) as query parameters of the URL.
+    Query {
+        #[serde(default)]
+        fixed: BTreeMap<String, String>,
+    },
+    /// Wrap the URL in the network's tracking link.
+    Template {
+        template: String,
+        #[serde(default)]
+        optional: BTreeMap<String, String>,
+    },
+    /// Links cannot be made by us; `reason` says why.
+    None { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: u32,
+    pub owner_id: i64,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// Where a token set applies: the owner's default, or one group's override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    User,
+    Group(u32),
+}
+
+impl Level {
+    pub fn group_id(self) -> Option<u32> {
+        match self {
+            Level::User => None,
+            Level::Group(id) => Some(id),
+        }
+    }
+}
+
+/// One owner's values for one program's parameters, at one level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub guid: Uuid,
+    pub owner_id: i64,
+    pub level: Level,
+    pub program_guid: Uuid,
+    pub parameters: Parameters,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A token record with the program it belongs to, as listings show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenView {
+    pub record: TokenRecord,
+    pub program_name: String,
+    pub program_disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramTokens {
+    pub program_guid: Uuid,
+    pub affiliate_tokens: Parameters,
+}
+
+/// A remembered bulk write of a user's user-level tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSetSnapshot {
+    pub id: i64,
+    pub set_guid: Uuid,
+    pub owner_id: i64,
+    pub username: String,
+    pub programs: Vec<ProgramTokens>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Who made a change, for the audit history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    /// The authenticated caller (an admin when acting for someone else).
+    pub caller_id: i64,
+    /// The user whose data changes.
+    pub subject_id: i64,
+    pub at: OffsetDateTime,
+}

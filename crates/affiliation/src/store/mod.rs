@@ -1,0 +1,77 @@
+//! Storage behind one trait, so handlers never know which database they run on.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::credentials::StoredKeys;
+use crate::error::StoreError;
+use crate::model::{
+    Account, Actor, Group, Level, Parameters, Program, TokenRecord, TokenSetSnapshot, TokenView, User,
+};
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Which token records a listing returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenScope {
+    User,
+    Group(u32),
+    AllGroups,
+}
+
+/// Every write is one transaction: the record and its audit entry commit together.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    // Users and their keys.
+    async fn create_user(
+        &self,
+        username: &str,
+        is_admin: bool,
+        keys: &StoredKeys,
+        at: OffsetDateTime,
+    ) -> Result<User, StoreError>;
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    async fn account_by_name(&self, username: &str) -> Result<Option<Account>, StoreError>;
+    /// The account holding the key with this hash, and its secret's hash.
+    async fn account_by_key(&self, key_hash: &[u8]) -> Result<Option<(Account, Vec<u8>)>, StoreError>;
+    /// Replaces (`Some`) or revokes (`None`) a user's keys; false when there is no such user.
+    async fn set_keys(&self, username: &str, keys: Option<&StoredKeys>) -> Result<bool, StoreError>;
+
+    // The catalog.
+    /// Adds the programs whose GUID is not stored yet; returns how many were added.
+    async fn add_missing_programs(&self, programs: &[Program], at: OffsetDateTime) -> Result<usize, StoreError>;
+    async fn programs(&self) -> Result<Vec<Program>, StoreError>;
+    async fn program(&self, guid: Uuid) -> Result<Option<Program>, StoreError>;
+
+    // Groups.
+    async fn create_group(&self, name: &str, actor: &Actor) -> Result<Group, StoreError>;
+    async fn groups(&self, owner_id: i64) -> Result<Vec<Group>, StoreError>;
+    async fn group(&self, id: u32) -> Result<Option<Group>, StoreError>;
+    /// Deletes the group and its overrides; false when it is not there.
+    async fn delete_group(&self, id: u32, actor: &Actor) -> Result<bool, StoreError>;
+
+    // Token records.
+    async fn tokens(&self, owner_id: i64, scope: TokenScope) -> Result<Vec<TokenView>, StoreError>;
+    async fn token(&self, guid: Uuid) -> Result<Option<TokenRecord>, StoreError>;
+    /// Fails with `Conflict` naming the existing record when the owner (or group)
+    /// already has tokens for the program.
+    async fn insert_token(&self, record: &TokenRecord, actor: &Actor) -> Result<(), StoreError>;
+    /// Replaces the parameters of `guid` if it belongs to `actor.subject_id` at `level`.
+    async fn replace_parameters(
+        &self,
+        guid: Uuid,
+        level: Level,
+        parameters: &Parameters,
+        actor: &Actor,
+    ) -> Result<Option<TokenRecord>, StoreError>;
+    async fn delete_token(&self, guid: Uuid, level: Level, actor: &Actor) -> Result<bool, StoreError>;
+
+    // Token-set snapshots.
+    /// Writes every program's user-level tokens (insert or replace) and the snapshot.
+    async fn save_token_set(&self, snapshot: &TokenSetSnapshot, actor: &Actor) -> Result<TokenSetSnapshot, StoreError>;
+    async fn token_set(&self, set_guid: Uuid) -> Result<Option<TokenSetSnapshot>, StoreError>;
+}

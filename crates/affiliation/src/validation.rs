@@ -1,0 +1,212 @@
+//! Checking a request's parameter values against a program's parameter rules.
+//! Every problem is reported, not just the first.
+
+use crate::error::Problem;
+use crate::model::{Parameters, Program};
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// More than this many parameters in one token set is refused outright.
+pub const MAX_PARAMETERS: usize = 64;
+
+const FIELD: &str = "Parameters";
+
+/// Compiled, anchored patterns, kept by pattern text so a changed catalog never
+/// sees a stale regex.
+#[derive(Default)]
+pub struct Patterns {
+    compiled: Mutex<HashMap<String, Arc<Regex>>>,
+}
+
+impl Patterns {
+    pub fn compile(pattern: &str) -> Result<Regex, regex::Error> {
+        Regex::new(&format!("^(?:{pattern})$"))
+    }
+
+    fn get(&self, pattern: &str) -> Option<Arc<Regex>> {
+        let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(regex) = compiled.get(pattern) {
+            return Some(regex.clone());
+        }
+        let regex = Arc::new(Self::compile(pattern).ok()?);
+        compiled.insert(pattern.to_string(), regex.clone());
+        Some(regex)
+    }
+}
+
+pub fn validate_parameters(
+    program: &Program,
+    parameters: Option<&Parameters>,
+    patterns: &Patterns,
+) -> Vec<Problem> {
+    let Some(parameters) = parameters.filter(|p| !p.is_empty()) else {
+        return vec![Problem::new("NotEmpty", FIELD, "'Parameters' must not be empty.")];
+    };
+    if parameters.len() > MAX_PARAMETERS {
+        return vec![Problem::new(
+            "TooManyParameters",
+            FIELD,
+            format!("'Parameters' must not have more than {MAX_PARAMETERS} entries."),
+        )];
+    }
+    let mut problems = Vec::new();
+    let valid_names = || {
+        program
+            .parameters
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (name, value) in parameters {
+        let Some(rule) = program.parameter(name) else {
+            problems.push(
+                Problem::new(
+                    "InvalidParameter",
+                    FIELD,
+                    format!(
+                        "'{}' is not a parameter of {}; valid names: {}.",
+                        printable(name),
+                        program.name,
+                        valid_names()
+                    ),
+                )
+                .meta("Name", printable(name)),
+            );
+            continue;
+        };
+        let complaint = if value.is_empty() {
+            Some("must not be empty".to_string())
+        } else if value.chars().count() > rule.max_length as usize {
+            Some(format!("must be at most {} characters", rule.max_length))
+        } else if value.chars().any(char::is_control) {
+            Some("must not contain control characters".to_string())
+        } else if rule
+            .pattern
+            .as_deref()
+            .and_then(|p| patterns.get(p))
+            .is_some_and(|regex| !regex.is_match(value))
+        {
+            Some(match rule.example.as_str() {
+                "" => format!("is not a valid {}", rule.display_name),
+                example => format!("is not a valid {} (for example: {example})", rule.display_name),
+            })
+        } else {
+            None
+        };
+        if let Some(complaint) = complaint {
+            problems.push(
+                Problem::new(
+                    "InvalidParameterValue",
+                    FIELD,
+                    format!("The value of '{name}' {complaint}."),
+                )
+                .meta("Name", name.clone()),
+            );
+        }
+    }
+    for rule in program.parameters.iter().filter(|r| r.required) {
+        if !parameters.contains_key(&rule.name) {
+            problems.push(
+                Problem::new(
+                    "RequiredParameter",
+                    FIELD,
+                    format!("'{}' is required by {}.", rule.name, program.name),
+                )
+                .meta("Name", rule.name.clone()),
+            );
+        }
+    }
+    problems
+}
+
+/// Names come from the client; keep control characters out of messages.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LinkRule, ProgramParameter};
+
+    fn program() -> Program {
+        let parameter = |name: &str, required, pattern: Option<&str>| ProgramParameter {
+            name: name.into(),
+            display_name: name.to_uppercase(),
+            required,
+            pattern: pattern.map(Into::into),
+            max_length: 20,
+            description: String::new(),
+            example: String::new(),
+            sensitive: false,
+        };
+        Program {
+            program_guid: uuid::Uuid::nil(),
+            name: "Test".into(),
+            network: "Net".into(),
+            countries: vec![],
+            hosts: vec![],
+            disabled: false,
+            parameters: vec![
+                parameter("tag", true, Some("[a-z]+-[0-9]{2}")),
+                parameter("sub", false, None),
+            ],
+            link: LinkRule::Query {
+                fixed: Default::default(),
+            },
+            notes: String::new(),
+        }
+    }
+
+    fn codes(params: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+        let params: Parameters = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        validate_parameters(&program(), Some(&params), &Patterns::default())
+            .into_iter()
+            .map(|p| (p.code, p.meta.get("Name").cloned().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn accepts_valid_values() {
+        assert!(codes(&[("tag", "abc-20")]).is_empty());
+        assert!(codes(&[("tag", "abc-20"), ("sub", "x")]).is_empty());
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        assert_eq!(
+            codes(&[("Tag", "abc-20"), ("sub", "")]),
+            vec![
+                ("InvalidParameter", "Tag".to_string()),
+                ("InvalidParameterValue", "sub".to_string()),
+                ("RequiredParameter", "tag".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn checks_pattern_length_and_control_characters() {
+        assert_eq!(codes(&[("tag", "abc-2")]), vec![("InvalidParameterValue", "tag".into())]);
+        assert_eq!(codes(&[("tag", "xabc-20\n")]), vec![("InvalidParameterValue", "tag".into())]);
+        assert_eq!(
+            codes(&[("tag", "abc-20"), ("sub", &"x".repeat(21))]),
+            vec![("InvalidParameterValue", "sub".into())]
+        );
+        // The pattern is anchored: a valid value inside a longer one is not enough.
+        assert_eq!(codes(&[("tag", "abc-20x")]), vec![("InvalidParameterValue", "tag".into())]);
+    }
+
+    #[test]
+    fn refuses_empty_and_oversized_sets() {
+        let none = validate_parameters(&program(), None, &Patterns::default());
+        assert_eq!(none[0].code, "NotEmpty");
+        let many: Parameters = (0..65).map(|i| (format!("p{i}"), "v".into())).collect();
+        let many = validate_parameters(&program(), Some(&many), &Patterns::default());
+        assert_eq!(many[0].code, "TooManyParameters");
+    }
+}

@@ -1,0 +1,26 @@
+//! A ServiceStack-compatible HTTP host for Rust.
+//!
+//! Applications declare operations once ([`operation`]) with their request and
+//! response DTOs ([`dto!`]); the host derives routing (user routes and the predefined
+//! `/api/{Name}` and `/{fmt}/reply/{Name}` routes), request binding, content types
+//! and the `responseStatus` error model from those declarations.
+
+mod auth;
+mod binding;
+mod error;
+mod format;
+mod host;
+mod operation;
+mod routing;
+mod schema;
+
+pub use auth::{presented_credentials, Authenticator, Credentials, Presented};
+pub use binding::parse_bool;
+pub use error::{FieldError, ResponseStatus, ServiceError};
+pub use format::Format;
+pub use host::{Host, DEFAULT_MAX_BODY_BYTES};
+pub use operation::{operation, Operation, OperationBuilder, RouteDecl, Verb};
+pub use schema::{pascal_case, Binding, Dto, Member, TypeInfo, ValueKind, WireType};
+
+#[doc(hidden)]
+pub use serde;

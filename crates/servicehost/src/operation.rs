@@ -1,0 +1,171 @@
+//! An operation, declared once: name, routes, docs, auth, DTO types and handler.
+//! The router and (later) metadata, type generators and OpenAPI all read these.
+
+use crate::{Dto, ServiceError, TypeInfo};
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::future::Future;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verb {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Put => "PUT",
+            Verb::Patch => "PATCH",
+            Verb::Delete => "DELETE",
+        }
+    }
+
+    pub fn parse(method: &str) -> Option<Verb> {
+        Some(match method.to_ascii_uppercase().as_str() {
+            "GET" | "HEAD" => Verb::Get,
+            "POST" => Verb::Post,
+            "PUT" => Verb::Put,
+            "PATCH" => Verb::Patch,
+            "DELETE" => Verb::Delete,
+            _ => return None,
+        })
+    }
+
+    /// GET and DELETE carry their DTO in the query string, never in a body.
+    pub fn has_body(self) -> bool {
+        !matches!(self, Verb::Get | Verb::Delete)
+    }
+}
+
+/// A user route: a verb and a path template such as `/v4/groups/{groupId}`.
+#[derive(Debug, Clone)]
+pub struct RouteDecl {
+    pub verb: Verb,
+    pub path: &'static str,
+}
+
+pub(crate) type Handler<I> =
+    Arc<dyn Fn(Option<I>, Value) -> BoxFuture<'static, Result<Value, ServiceError>> + Send + Sync>;
+
+pub struct Operation<I> {
+    pub name: &'static str,
+    pub routes: Vec<RouteDecl>,
+    pub summary: &'static str,
+    pub notes: &'static str,
+    pub requires_auth: bool,
+    pub request: TypeInfo,
+    pub response: TypeInfo,
+    pub(crate) handler: Handler<I>,
+    /// The response DTO at its defaults, which carries `responseStatus` on errors.
+    pub(crate) empty_response: Value,
+}
+
+impl<I> Operation<I> {
+    pub fn verbs(&self) -> impl Iterator<Item = Verb> + '_ {
+        self.routes.iter().map(|r| r.verb)
+    }
+}
+
+/// Collects an operation's declaration; finished by `authenticated` or `anonymous`.
+pub struct OperationBuilder<Req, Resp> {
+    routes: Vec<RouteDecl>,
+    summary: &'static str,
+    notes: &'static str,
+    _types: std::marker::PhantomData<fn(Req) -> Resp>,
+}
+
+pub fn operation<Req: Dto, Resp: Dto>() -> OperationBuilder<Req, Resp> {
+    OperationBuilder {
+        routes: Vec::new(),
+        summary: "",
+        notes: "",
+        _types: std::marker::PhantomData,
+    }
+}
+
+impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
+    pub fn route(mut self, verb: Verb, path: &'static str) -> Self {
+        self.routes.push(RouteDecl { verb, path });
+        self
+    }
+
+    pub fn summary(mut self, summary: &'static str) -> Self {
+        self.summary = summary;
+        self
+    }
+
+    pub fn notes(mut self, notes: &'static str) -> Self {
+        self.notes = notes;
+        self
+    }
+
+    /// An operation that "Requires Authentication": the handler receives the identity.
+    pub fn authenticated<I, F, Fut>(self, handler: F) -> Operation<I>
+    where
+        I: Send + 'static,
+        F: Fn(I, Req) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        self.finish(
+            true,
+            Arc::new(move |identity: Option<I>, body: Value| {
+                let handler = handler.clone();
+                Box::pin(async move {
+                    let identity = identity.ok_or_else(ServiceError::authentication_required)?;
+                    let request = decode::<Req>(body)?;
+                    encode(handler(identity, request).await?)
+                })
+            }),
+        )
+    }
+
+    /// An operation open to everyone.
+    pub fn anonymous<I, F, Fut>(self, handler: F) -> Operation<I>
+    where
+        I: Send + 'static,
+        F: Fn(Req) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        self.finish(
+            false,
+            Arc::new(move |_identity: Option<I>, body: Value| {
+                let handler = handler.clone();
+                Box::pin(async move { encode(handler(decode::<Req>(body)?).await?) })
+            }),
+        )
+    }
+
+    fn finish<I>(self, requires_auth: bool, handler: Handler<I>) -> Operation<I> {
+        Operation {
+            name: Req::NAME,
+            routes: self.routes,
+            summary: self.summary,
+            notes: self.notes,
+            requires_auth,
+            request: TypeInfo::of::<Req>(),
+            response: TypeInfo::of::<Resp>(),
+            handler,
+            empty_response: serde_json::to_value(Resp::default()).unwrap_or(Value::Null),
+        }
+    }
+}
+
+fn decode<Req: Dto>(body: Value) -> Result<Req, ServiceError> {
+    serde_json::from_value(body).map_err(|e| ServiceError::serialization(e.to_string()))
+}
+
+fn encode<Resp: Dto>(response: Resp) -> Result<Value, ServiceError> {
+    serde_json::to_value(response).map_err(|e| {
+        tracing::error!(error = %e, "response could not be encoded");
+        ServiceError::internal()
+    })
+}

@@ -1,0 +1,179 @@
+//! Matching a request path to an operation: user routes (with an optional format
+//! suffix) and the predefined `/api/{Name}` and `/{fmt}/reply|oneway/{Name}` routes.
+
+use crate::{Format, Operation, Verb};
+use percent_encoding::percent_decode_str;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    /// Compared case-insensitively, as ServiceStack routes are.
+    Literal(String),
+    Variable(&'static str),
+}
+
+#[derive(Debug)]
+struct CompiledRoute {
+    verb: Verb,
+    segments: Vec<Segment>,
+    operation: usize,
+}
+
+/// Built once at start-up from the operation declarations.
+#[derive(Debug)]
+pub(crate) struct RouteTable {
+    routes: Vec<CompiledRoute>,
+    by_name: HashMap<String, usize>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    Operation {
+        operation: usize,
+        path_values: Vec<(&'static str, String)>,
+        /// On `/api` and `/{fmt}/reply` the verb does not take part in routing.
+        predefined: bool,
+        /// A format fixed by the route (`/json/reply/`, `.json`).
+        format: Option<Format>,
+    },
+    UnknownOperation,
+    /// The path names an operation, but not with this verb.
+    VerbNotAllowed {
+        operation: usize,
+    },
+    NoRoute,
+}
+
+impl RouteTable {
+    pub(crate) fn new<I>(operations: &[Operation<I>]) -> RouteTable {
+        let mut routes = Vec::new();
+        let mut by_name = HashMap::new();
+        for (index, op) in operations.iter().enumerate() {
+            let previous = by_name.insert(op.name.to_ascii_lowercase(), index);
+            assert!(previous.is_none(), "operation {} declared twice", op.name);
+            for route in &op.routes {
+                let segments = split_path(route.path)
+                    .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(var) => Segment::Variable(leak_name(op, var)),
+                        None => Segment::Literal(s.to_ascii_lowercase()),
+                    })
+                    .collect();
+                routes.push(CompiledRoute {
+                    verb: route.verb,
+                    segments,
+                    operation: index,
+                });
+            }
+        }
+        RouteTable { routes, by_name }
+    }
+
+    pub(crate) fn resolve(&self, verb: Verb, path: &str) -> Target {
+        let segments: Vec<String> = split_path(path)
+            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .collect();
+        if let Some(target) = self.resolve_predefined(verb, &segments) {
+            return target;
+        }
+        self.resolve_user_route(verb, segments)
+    }
+
+    fn resolve_predefined(&self, verb: Verb, segments: &[String]) -> Option<Target> {
+        let (name, route_format) = match segments {
+            [api, name] if api.eq_ignore_ascii_case("api") => (name.as_str(), None),
+            [fmt, kind, name]
+                if kind.eq_ignore_ascii_case("reply") || kind.eq_ignore_ascii_case("oneway") =>
+            {
+                (name.as_str(), Some(Format::from_name(fmt)?))
+            }
+            _ => return None,
+        };
+        let (name, suffix_format) = split_format_suffix(name);
+        let Some(&operation) = self.by_name.get(&name.to_ascii_lowercase()) else {
+            return Some(Target::UnknownOperation);
+        };
+        let declared = self.routes.iter().any(|r| r.operation == operation && r.verb == verb);
+        // Clients POST every operation to /api by default; other verbs must make sense.
+        if !declared && verb != Verb::Post {
+            return Some(Target::VerbNotAllowed { operation });
+        }
+        Some(Target::Operation {
+            operation,
+            path_values: Vec::new(),
+            predefined: true,
+            format: route_format.or(suffix_format).or(Some(Format::Json)),
+        })
+    }
+
+    fn resolve_user_route(&self, verb: Verb, mut segments: Vec<String>) -> Target {
+        let mut format = None;
+        if let Some(last) = segments.last_mut() {
+            let (stem, suffix) = split_format_suffix(last);
+            if suffix.is_some() {
+                format = suffix;
+                *last = stem.to_string();
+            }
+        }
+        let mut verb_mismatch = None;
+        for route in &self.routes {
+            let Some(path_values) = match_segments(&route.segments, &segments) else {
+                continue;
+            };
+            if route.verb != verb {
+                verb_mismatch.get_or_insert(route.operation);
+                continue;
+            }
+            return Target::Operation {
+                operation: route.operation,
+                path_values,
+                predefined: false,
+                format,
+            };
+        }
+        match verb_mismatch {
+            Some(operation) => Target::VerbNotAllowed { operation },
+            None => Target::NoRoute,
+        }
+    }
+}
+
+fn split_path(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+/// `Name.json` -> (`Name`, Some(Json)); anything else is left whole.
+fn split_format_suffix(segment: &str) -> (&str, Option<Format>) {
+    if let Some((stem, ext)) = segment.rsplit_once('.') {
+        if let Some(format) = Format::from_name(ext) {
+            return (stem, Some(format));
+        }
+    }
+    (segment, None)
+}
+
+fn match_segments(
+    template: &[Segment],
+    segments: &[String],
+) -> Option<Vec<(&'static str, String)>> {
+    if template.len() != segments.len() {
+        return None;
+    }
+    let mut values = Vec::new();
+    for (t, s) in template.iter().zip(segments) {
+        match t {
+            Segment::Literal(lit) if lit.eq_ignore_ascii_case(s) => {}
+            Segment::Literal(_) => return None,
+            Segment::Variable(_) if s.is_empty() => return None,
+            Segment::Variable(name) => values.push((*name, s.clone())),
+        }
+    }
+    Some(values)
+}
+
+/// Route variables must name a request member; the member's `'static` name is kept.
+fn leak_name<I>(op: &Operation<I>, var: &str) -> &'static str {
+    op.request
+        .member(var)
+        .map(|m| m.name)
+        .unwrap_or_else(|| panic!("route variable {{{var}}} of {} is not a request member", op.name))
+}

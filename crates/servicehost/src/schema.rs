@@ -1,0 +1,244 @@
+//! Type descriptions of request and response DTOs: the one place the router's binding,
+//! the metadata pages and the generated clients learn a DTO's members from.
+
+use serde::{de::DeserializeOwned, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Where a request member is read from on a user route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    Path,
+    Query,
+    Body,
+}
+
+impl Binding {
+    /// Used by [`crate::dto!`]; a typo in a declaration fails at compile time.
+    pub const fn parse(word: &str) -> Binding {
+        match word.as_bytes() {
+            b"path" => Binding::Path,
+            b"query" => Binding::Query,
+            b"body" => Binding::Body,
+            _ => panic!("binding must be path, query or body"),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Binding::Path => "path",
+            Binding::Query => "query",
+            Binding::Body => "body",
+        }
+    }
+}
+
+/// The shape of a value, enough to read it from a query string or form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    String,
+    Bool,
+    Integer,
+    Number,
+    Map,
+    List,
+    Object,
+}
+
+/// A Rust type as it appears on the wire and on metadata pages.
+pub trait WireType {
+    /// The .NET-style type name shown in field tables (`string`, `uint`, `List<T>`).
+    fn type_name() -> String;
+    fn kind() -> ValueKind;
+    /// Optional members may be left out of a request.
+    fn optional() -> bool {
+        false
+    }
+    /// Absent values are left out when writing (nulls are omitted on the wire).
+    fn is_absent(&self) -> bool {
+        false
+    }
+}
+
+macro_rules! scalar_wire_type {
+    ($($t:ty => $name:literal, $kind:ident;)*) => {
+        $(impl WireType for $t {
+            fn type_name() -> String { $name.into() }
+            fn kind() -> ValueKind { ValueKind::$kind }
+        })*
+    };
+}
+
+scalar_wire_type! {
+    String => "string", String;
+    bool => "bool", Bool;
+    u32 => "uint", Integer;
+    u64 => "ulong", Integer;
+    i32 => "int", Integer;
+    i64 => "long", Integer;
+    f64 => "double", Number;
+}
+
+impl<T: WireType> WireType for Option<T> {
+    fn type_name() -> String {
+        T::type_name()
+    }
+    fn kind() -> ValueKind {
+        T::kind()
+    }
+    fn optional() -> bool {
+        true
+    }
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl<T: WireType> WireType for Vec<T> {
+    fn type_name() -> String {
+        format!("List<{}>", T::type_name())
+    }
+    fn kind() -> ValueKind {
+        ValueKind::List
+    }
+}
+
+impl<V: WireType> WireType for BTreeMap<String, V> {
+    fn type_name() -> String {
+        format!("Dictionary<string,{}>", V::type_name())
+    }
+    fn kind() -> ValueKind {
+        ValueKind::Map
+    }
+}
+
+impl<V: WireType> WireType for HashMap<String, V> {
+    fn type_name() -> String {
+        format!("Dictionary<string,{}>", V::type_name())
+    }
+    fn kind() -> ValueKind {
+        ValueKind::Map
+    }
+}
+
+impl WireType for crate::ResponseStatus {
+    fn type_name() -> String {
+        "ResponseStatus".into()
+    }
+    fn kind() -> ValueKind {
+        ValueKind::Object
+    }
+}
+
+/// One member of a DTO.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The camelCase wire name.
+    pub name: &'static str,
+    pub type_name: String,
+    pub kind: ValueKind,
+    pub binding: Binding,
+    pub optional: bool,
+    pub description: &'static str,
+}
+
+impl Member {
+    /// PascalCase, as field errors and field tables name members.
+    pub fn pascal_name(&self) -> String {
+        pascal_case(self.name)
+    }
+}
+
+pub fn pascal_case(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A request or response DTO.
+pub trait Dto: Serialize + DeserializeOwned + Default + Send + Sync + 'static {
+    const NAME: &'static str;
+    const DESCRIPTION: &'static str;
+    fn members() -> Vec<Member>;
+}
+
+/// A DTO's name and members, detached from its Rust type.
+#[derive(Debug, Clone)]
+pub struct TypeInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub members: Vec<Member>,
+}
+
+impl TypeInfo {
+    pub fn of<T: Dto>() -> TypeInfo {
+        TypeInfo {
+            name: T::NAME,
+            description: T::DESCRIPTION,
+            members: T::members(),
+        }
+    }
+
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Declares a DTO once: the struct, its serde names and its member descriptions.
+///
+/// ```ignore
+/// dto! {
+///     /// Update one token set.
+///     pub struct PutThingRequest {
+///         /// The thing's id.
+///         id: u32 as "id" in path,
+///         parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! dto {
+    ($(
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            $(
+                $(#[doc = $fdoc:literal])*
+                $field:ident : $ty:ty as $wire:literal in $binding:ident
+            ),* $(,)?
+        }
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(default)]
+        pub struct $name {
+            $(
+                $(#[doc = $fdoc])*
+                #[serde(rename = $wire, skip_serializing_if = "::servicehost::WireType::is_absent")]
+                pub $field: $ty,
+            )*
+        }
+
+        impl $crate::Dto for $name {
+            const NAME: &'static str = stringify!($name);
+            const DESCRIPTION: &'static str = concat!("" $(, $doc)*);
+            fn members() -> Vec<$crate::Member> {
+                vec![$(
+                    $crate::Member {
+                        name: $wire,
+                        type_name: <$ty as $crate::WireType>::type_name(),
+                        kind: <$ty as $crate::WireType>::kind(),
+                        binding: const { $crate::Binding::parse(stringify!($binding)) },
+                        optional: <$ty as $crate::WireType>::optional(),
+                        description: concat!("" $(, $fdoc)*),
+                    }
+                ),*]
+            }
+        }
+
+        impl $crate::WireType for $name {
+            fn type_name() -> String { stringify!($name).into() }
+            fn kind() -> $crate::ValueKind { $crate::ValueKind::Object }
+        }
+    )*};
+}
