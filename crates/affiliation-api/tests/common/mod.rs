@@ -1,0 +1,220 @@
+//! Test harness: the real `affiliation-api` binary on a random port, over real HTTP,
+//! each server with its own SQLite database in a temporary directory.
+#![allow(dead_code)]
+
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_affiliation-api");
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub database: String,
+    dir: Arc<tempfile::TempDir>,
+    pub log: Arc<Mutex<Vec<String>>>,
+    client: Client,
+}
+
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub username: String,
+    pub api_key: String,
+    pub api_secret: String,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): status {} body {:?}", self.status, self.text))
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["responseStatus"]["errorCode"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// (errorCode, fieldName) of every field error.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.json()["responseStatus"]["errors"]
+            .as_array()
+            .expect("errors is always a list")
+            .iter()
+            .map(|e| {
+                (
+                    e["errorCode"].as_str().unwrap_or_default().to_string(),
+                    e["fieldName"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+impl From<Response> for Reply {
+    fn from(response: Response) -> Reply {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().unwrap_or_default();
+        Reply { status, headers, text }
+    }
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+        let database = format!("sqlite://{}", dir.path().join("affiliation.db").display());
+        Server::start_with(dir, database)
+    }
+
+    /// A new server process on the same database (after a stop or a kill).
+    pub fn restart(self) -> Server {
+        let (dir, database) = (self.dir.clone(), self.database.clone());
+        drop(self);
+        Server::start_with(dir, database)
+    }
+
+    fn start_with(dir: Arc<tempfile::TempDir>, database: String) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--bind", "127.0.0.1:0", "--database", &database])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the server");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (address_tx, address_rx) = mpsc::channel();
+        let log_writer = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let address = rest.split_whitespace().next().unwrap_or_default().to_string();
+                    let _ = address_tx.send(address);
+                }
+                log_writer.lock().unwrap().push(line);
+            }
+        });
+        let address = address_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("server did not report its address: {:?}", log.lock().unwrap()));
+        Server {
+            child,
+            base: format!("http://{address}"),
+            database,
+            dir,
+            log,
+            client: Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Runs the CLI against this server's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(BIN)
+            .args(args)
+            .args(["--database", &self.database])
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run the CLI")
+    }
+
+    pub fn add_user(&self, username: &str, admin: bool) -> Keys {
+        let mut args = vec!["users", "add", username, "--json"];
+        if admin {
+            args.push("--admin");
+        }
+        let output = self.cli(&args);
+        assert!(output.status.success(), "users add failed: {}", String::from_utf8_lossy(&output.stderr));
+        let json: Value = serde_json::from_slice(&output.stdout).expect("users add --json prints JSON");
+        Keys {
+            username: json["username"].as_str().unwrap().to_string(),
+            api_key: json["apiKey"].as_str().unwrap().to_string(),
+            api_secret: json["apiSecret"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub fn request(&self, method: &str, path: &str) -> RequestBuilder {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        self.client.request(method, format!("{}{}", self.base, path))
+    }
+
+    /// A JSON call with `Authorization: Bearer <key>`; `body` is sent when not null.
+    pub fn call(&self, keys: &Keys, method: &str, path: &str, body: Value) -> Reply {
+        let mut request = self.request(method, path).bearer_auth(&keys.api_key);
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        request.send().expect("request").into()
+    }
+
+    pub fn get(&self, keys: &Keys, path: &str) -> Reply {
+        self.call(keys, "GET", path, Value::Null)
+    }
+
+    /// The catalog's program matching `pick`, by GET /v3/affiliate-programs.
+    pub fn program(&self, keys: &Keys, pick: impl Fn(&Value) -> bool) -> Value {
+        let reply = self.get(keys, "/v3/affiliate-programs?includeDisabled=true");
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json()["affiliatePrograms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| pick(p))
+            .cloned()
+            .expect("program in the catalog")
+    }
+
+    pub fn amazon_us(&self, keys: &Keys) -> String {
+        self.program(keys, |p| {
+            p["network"].as_str().unwrap_or("").contains("Amazon")
+                && p["countries"].as_array().is_some_and(|c| c.iter().any(|c| c == "US"))
+        })["programGuid"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub fn create_group(&self, keys: &Keys, name: &str) -> u64 {
+        let reply = self.call(keys, "POST", "/v4/groups", serde_json::json!({ "name": name }));
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json()["groupId"].as_u64().unwrap()
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+    }
+
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait().expect("wait for the server")
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
