@@ -15,7 +15,11 @@ const SHIPPED_CATALOG: &str = include_str!("../../../catalog/programs.json");
 const DEFAULT_DATABASE: &str = "sqlite://data/affiliation.db";
 
 #[derive(Parser)]
-#[command(name = "affiliation-api", version, about = "Affiliate-program tokens for users and groups, over ServiceStack-compatible HTTP")]
+#[command(
+    name = "affiliation-api",
+    version,
+    about = "Affiliate-program tokens for users and groups, over ServiceStack-compatible HTTP"
+)]
 struct Cli {
     /// Database URL: sqlite://PATH (the default, created on first use) or a plain file path.
     #[arg(long, global = true, env = "AFFILIATION_DATABASE_URL", default_value = DEFAULT_DATABASE)]
@@ -97,7 +101,8 @@ fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let json = std::env::var("AFFILIATION_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let json =
+        std::env::var("AFFILIATION_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -110,15 +115,16 @@ fn init_logging() {
 }
 
 async fn open(database: &str) -> Result<Arc<Affiliation>, String> {
-    let store: Arc<dyn Store> = if database.starts_with("postgres://") || database.starts_with("postgresql://") {
-        return Err("PostgreSQL is not supported by this build yet; use sqlite://PATH".into());
-    } else {
-        Arc::new(
-            SqliteStore::open(database)
-                .await
-                .map_err(|e| format!("cannot open the database: {e}"))?,
-        )
-    };
+    let store: Arc<dyn Store> =
+        if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+            return Err("PostgreSQL is not supported by this build yet; use sqlite://PATH".into());
+        } else {
+            Arc::new(
+                SqliteStore::open(database)
+                    .await
+                    .map_err(|e| format!("cannot open the database: {e}"))?,
+            )
+        };
     let app = Arc::new(Affiliation::new(store));
     let catalog = affiliation::catalog::parse_catalog(SHIPPED_CATALOG)?;
     let added = app.seed_catalog(&catalog).await.map_err(describe)?;
@@ -143,12 +149,21 @@ async fn run(cli: Cli) -> Result<(), String> {
     let app = open(&cli.database).await?;
     match cli.command {
         Command::Serve { bind } => serve(app, bind).await,
-        Command::Users { command: UsersCommand::Add { username, admin, json } } => {
+        Command::Users {
+            command:
+                UsersCommand::Add {
+                    username,
+                    admin,
+                    json,
+                },
+        } => {
             let (user, keys) = app.add_user(&username, admin).await.map_err(describe)?;
             print_keys(&user.account.username, &keys, json);
             Ok(())
         }
-        Command::Users { command: UsersCommand::List { json } } => {
+        Command::Users {
+            command: UsersCommand::List { json },
+        } => {
             let users = app.users().await.map_err(describe)?;
             for user in users {
                 let created = api::timestamp(user.created_at);
@@ -162,7 +177,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                     });
                     println!("{line}");
                 } else {
-                    let role = if user.account.is_admin { "admin" } else { "user" };
+                    let role = if user.account.is_admin {
+                        "admin"
+                    } else {
+                        "user"
+                    };
                     let key = match &user.key_hint {
                         Some(hint) if user.has_key => format!("{hint}…"),
                         _ => "(revoked)".into(),
@@ -172,12 +191,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Keys { command: KeysCommand::Rotate { username, json } } => {
+        Command::Keys {
+            command: KeysCommand::Rotate { username, json },
+        } => {
             let keys = app.rotate_keys(&username).await.map_err(describe)?;
             print_keys(&username, &keys, json);
             Ok(())
         }
-        Command::Keys { command: KeysCommand::Revoke { username } } => {
+        Command::Keys {
+            command: KeysCommand::Revoke { username },
+        } => {
             app.revoke_keys(&username).await.map_err(describe)?;
             println!("revoked the keys of {username}");
             Ok(())

@@ -41,8 +41,14 @@ fn seed_request_updates_group_tokens_at_the_user_route() {
         json!({ "groupId": group, "guid": guid, "username": "alice", "parameters": { "tag": "alice-21" } }),
     );
     assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.text, format!(r#"{{"success":true,"affiliateTokensId":"{guid}"}}"#));
-    assert!(reply.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert_eq!(
+        reply.text,
+        format!(r#"{{"success":true,"affiliateTokensId":"{guid}"}}"#)
+    );
+    assert!(reply.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
 
     let listed = group_tokens(&server, &keys, group);
     assert_eq!(listed.as_array().unwrap().len(), 1);
@@ -63,20 +69,40 @@ fn seed_request_works_through_the_predefined_routes() {
         let body = json!({ "groupId": group, "guid": guid, "parameters": { "tag": tag } });
         let reply = server.call(&keys, "PUT", path, body);
         assert_eq!(reply.status, 200, "{path}: {}", reply.text);
-        assert_eq!(reply.json(), json!({ "success": true, "affiliateTokensId": guid }));
-        assert_eq!(group_tokens(&server, &keys, group)[0]["affiliateTokens"]["tag"], tag);
+        assert_eq!(
+            reply.json(),
+            json!({ "success": true, "affiliateTokensId": guid })
+        );
+        assert_eq!(
+            group_tokens(&server, &keys, group)[0]["affiliateTokens"]["tag"],
+            tag
+        );
     }
     // Clients POST to /api by default, whatever the operation's verb.
     let body = json!({ "groupId": group, "guid": guid, "parameters": { "tag": "alice-25" } });
     let reply = server.call(&keys, "POST", "/api/PutGroupAffiliateTokensRequest", body);
     assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(group_tokens(&server, &keys, group)[0]["affiliateTokens"]["tag"], "alice-25");
+    assert_eq!(
+        group_tokens(&server, &keys, group)[0]["affiliateTokens"]["tag"],
+        "alice-25"
+    );
     // GET operations through /api take their DTO from the query string.
-    let reply = server.get(&keys, &format!("/api/GetGroupAffiliateTokensRequest?groupId={group}"));
+    let reply = server.get(
+        &keys,
+        &format!("/api/GetGroupAffiliateTokensRequest?groupId={group}"),
+    );
     assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.json()["affiliatePrograms"][0]["affiliateTokensId"], guid);
+    assert_eq!(
+        reply.json()["affiliatePrograms"][0]["affiliateTokensId"],
+        guid
+    );
     // A verb that makes no sense for the operation is refused.
-    let reply = server.call(&keys, "DELETE", "/api/GetGroupAffiliateTokensRequest", Value::Null);
+    let reply = server.call(
+        &keys,
+        "DELETE",
+        "/api/GetGroupAffiliateTokensRequest",
+        Value::Null,
+    );
     assert_eq!(reply.status, 405, "{}", reply.text);
 }
 
@@ -85,36 +111,81 @@ fn user_level_tokens_lifecycle() {
     let server = Server::start();
     let keys = server.add_user("carol", false);
     let program = server.amazon_us(&keys);
-    let reply = server.call(&keys, "POST", "/v4/user-affiliate-tokens", json!({ "programGuid": program, "parameters": { "tag": "carol-20" } }));
+    let reply = server.call(
+        &keys,
+        "POST",
+        "/v4/user-affiliate-tokens",
+        json!({ "programGuid": program, "parameters": { "tag": "carol-20" } }),
+    );
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let guid = reply.json()["affiliateTokensId"].as_str().unwrap().to_string();
+    let guid = reply.json()["affiliateTokensId"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // A second POST for the same program is a conflict naming the existing set.
-    let reply = server.call(&keys, "POST", "/v4/user-affiliate-tokens", json!({ "programGuid": program, "parameters": { "tag": "carol-21" } }));
+    let reply = server.call(
+        &keys,
+        "POST",
+        "/v4/user-affiliate-tokens",
+        json!({ "programGuid": program, "parameters": { "tag": "carol-21" } }),
+    );
     assert_eq!(reply.status, 409, "{}", reply.text);
     assert_eq!(reply.error_code(), "Conflict");
     assert!(reply.text.contains(&guid));
 
     let listed = server.get(&keys, "/v4/user-affiliate-tokens").json();
-    assert_eq!(listed["affiliateTokensSet"][0]["affiliateTokens"], json!({ "tag": "carol-20" }));
+    assert_eq!(
+        listed["affiliateTokensSet"][0]["affiliateTokens"],
+        json!({ "tag": "carol-20" })
+    );
     let v3 = server.get(&keys, "/v3/user-affiliate-tokens").json();
     assert_eq!(v3["affiliateTokensSet"][0]["affiliateTokensId"], guid);
 
-    let reply = server.call(&keys, "PUT", &format!("/v4/user-affiliate-tokens/{guid}"), json!({ "parameters": { "tag": "carol-22" } }));
-    assert_eq!(reply.json(), json!({ "success": true, "affiliateTokensId": guid }));
+    let reply = server.call(
+        &keys,
+        "PUT",
+        &format!("/v4/user-affiliate-tokens/{guid}"),
+        json!({ "parameters": { "tag": "carol-22" } }),
+    );
+    assert_eq!(
+        reply.json(),
+        json!({ "success": true, "affiliateTokensId": guid })
+    );
     // 32-hex "N" form and braces name the same set.
     let n_form = guid.replace('-', "");
-    let reply = server.call(&keys, "PUT", &format!("/v4/user-affiliate-tokens/{n_form}"), json!({ "parameters": { "tag": "carol-23" } }));
+    let reply = server.call(
+        &keys,
+        "PUT",
+        &format!("/v4/user-affiliate-tokens/{n_form}"),
+        json!({ "parameters": { "tag": "carol-23" } }),
+    );
     assert_eq!(reply.status, 200, "{}", reply.text);
     let listed = server.get(&keys, "/v4/user-affiliate-tokens").json();
-    assert_eq!(listed["affiliateTokensSet"][0]["affiliateTokens"]["tag"], "carol-23");
+    assert_eq!(
+        listed["affiliateTokensSet"][0]["affiliateTokens"]["tag"],
+        "carol-23"
+    );
 
-    let reply = server.call(&keys, "DELETE", &format!("/v4/user-affiliate-tokens/{guid}"), Value::Null);
+    let reply = server.call(
+        &keys,
+        "DELETE",
+        &format!("/v4/user-affiliate-tokens/{guid}"),
+        Value::Null,
+    );
     assert_eq!(reply.json(), json!({ "success": true }));
-    let reply = server.call(&keys, "DELETE", &format!("/v4/user-affiliate-tokens/{guid}"), Value::Null);
+    let reply = server.call(
+        &keys,
+        "DELETE",
+        &format!("/v4/user-affiliate-tokens/{guid}"),
+        Value::Null,
+    );
     assert_eq!(reply.status, 404);
     assert_eq!(reply.error_code(), "NotFound");
-    assert_eq!(server.get(&keys, "/v4/user-affiliate-tokens").json()["affiliateTokensSet"], json!([]));
+    assert_eq!(
+        server.get(&keys, "/v4/user-affiliate-tokens").json()["affiliateTokensSet"],
+        json!([])
+    );
 }
 
 #[test]
@@ -127,8 +198,14 @@ fn groups_and_all_group_overrides() {
 
     let all = server.get(&keys, "/v3/group-affiliate-tokens").json();
     assert_eq!(all["groups"][0]["groupId"], group);
-    assert_eq!(all["groups"][0]["affiliatePrograms"][0]["affiliateTokensId"], guid);
-    assert_eq!(all["groups"][0]["affiliatePrograms"][0]["programGuid"], program);
+    assert_eq!(
+        all["groups"][0]["affiliatePrograms"][0]["affiliateTokensId"],
+        guid
+    );
+    assert_eq!(
+        all["groups"][0]["affiliatePrograms"][0]["programGuid"],
+        program
+    );
     assert_eq!(all["groups"][1]["groupId"], empty);
     assert_eq!(all["groups"][1]["affiliatePrograms"], json!([]));
 
@@ -145,8 +222,15 @@ fn token_sets_write_many_programs_at_once_or_none() {
     let server = Server::start();
     let keys = server.add_user("dave", false);
     let amazon = server.amazon_us(&keys);
-    let tag_program = |p: &Value, tag: &str| p["parameters"].as_array().unwrap().iter().any(|x| x["name"] == tag);
-    let apple = server.program(&keys, |p| tag_program(p, "at") && p["disabled"] == false)["programGuid"]
+    let tag_program = |p: &Value, tag: &str| {
+        p["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["name"] == tag)
+    };
+    let apple = server.program(&keys, |p| tag_program(p, "at") && p["disabled"] == false)
+        ["programGuid"]
         .as_str()
         .unwrap()
         .to_string();
@@ -158,14 +242,22 @@ fn token_sets_write_many_programs_at_once_or_none() {
     ]});
     let reply = server.call(&keys, "POST", "/v4/affiliate-tokens-sets", bad);
     assert_eq!(reply.status, 400, "{}", reply.text);
-    assert_eq!(server.get(&keys, "/v4/user-affiliate-tokens").json()["affiliateTokensSet"], json!([]));
+    assert_eq!(
+        server.get(&keys, "/v4/user-affiliate-tokens").json()["affiliateTokensSet"],
+        json!([])
+    );
 
     let apple_tokens = server.program(&keys, |p| p["programGuid"] == apple)["parameters"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|p| p["required"] == true)
-        .map(|p| (p["name"].as_str().unwrap().to_string(), p["example"].clone()))
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["example"].clone(),
+            )
+        })
         .collect::<serde_json::Map<_, _>>();
     let good = json!({ "affiliatePrograms": [
         { "programGuid": amazon, "affiliateTokens": { "tag": "dave-20" } },
@@ -173,11 +265,23 @@ fn token_sets_write_many_programs_at_once_or_none() {
     ]});
     let reply = server.call(&keys, "POST", "/v4/affiliate-tokens-sets", good);
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let set_guid = reply.json()["affiliateTokensSetGuid"].as_str().unwrap().to_string();
+    let set_guid = reply.json()["affiliateTokensSetGuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(set_guid.len(), 32, "N form");
-    assert_eq!(server.get(&keys, "/v4/user-affiliate-tokens").json()["affiliateTokensSet"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        server.get(&keys, "/v4/user-affiliate-tokens").json()["affiliateTokensSet"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
-    let reply = server.get(&keys, &format!("/v4/affiliate-tokens-sets?setGuid={set_guid}"));
+    let reply = server.get(
+        &keys,
+        &format!("/v4/affiliate-tokens-sets?setGuid={set_guid}"),
+    );
     assert_eq!(reply.status, 200, "{}", reply.text);
     let set = &reply.json()["affiliateTokensSet"];
     assert_eq!(set["setGuid"], set_guid);
@@ -188,11 +292,19 @@ fn token_sets_write_many_programs_at_once_or_none() {
 #[test]
 fn no_credentials_is_401_with_empty_body_and_a_challenge() {
     let server = Server::start();
-    let reply: Reply = server.request("GET", "/v4/user-affiliate-tokens").send().unwrap().into();
+    let reply: Reply = server
+        .request("GET", "/v4/user-affiliate-tokens")
+        .send()
+        .unwrap()
+        .into();
     assert_eq!(reply.status, 401);
     assert_eq!(reply.text, "");
     assert!(reply.headers.get("www-authenticate").is_some());
-    let reply: Reply = server.request("POST", "/api/PostGroupRequest").send().unwrap().into();
+    let reply: Reply = server
+        .request("POST", "/api/PostGroupRequest")
+        .send()
+        .unwrap()
+        .into();
     assert_eq!(reply.status, 401);
     assert_eq!(reply.text, "");
 }
@@ -201,21 +313,46 @@ fn no_credentials_is_401_with_empty_body_and_a_challenge() {
 fn every_credential_form_works_and_wrong_ones_are_refused() {
     let server = Server::start();
     let keys = server.add_user("erin", false);
-    let ok = |builder: reqwest::blocking::RequestBuilder| -> u16 { builder.send().unwrap().status().as_u16() };
+    let ok = |builder: reqwest::blocking::RequestBuilder| -> u16 {
+        builder.send().unwrap().status().as_u16()
+    };
     let path = "/v4/groups";
-    assert_eq!(ok(server.request("GET", path).bearer_auth(&keys.api_key)), 200);
-    assert_eq!(ok(server.request("GET", path).basic_auth(&keys.api_key, None::<&str>)), 200);
-    assert_eq!(ok(server.request("GET", path).basic_auth(&keys.api_key, Some(&keys.api_secret))), 200);
     assert_eq!(
-        ok(server.request("GET", path).header("X-Api-Key", &keys.api_key).header("X-Api-Secret", &keys.api_secret)),
+        ok(server.request("GET", path).bearer_auth(&keys.api_key)),
+        200
+    );
+    assert_eq!(
+        ok(server
+            .request("GET", path)
+            .basic_auth(&keys.api_key, None::<&str>)),
+        200
+    );
+    assert_eq!(
+        ok(server
+            .request("GET", path)
+            .basic_auth(&keys.api_key, Some(&keys.api_secret))),
+        200
+    );
+    assert_eq!(
+        ok(server
+            .request("GET", path)
+            .header("X-Api-Key", &keys.api_key)
+            .header("X-Api-Secret", &keys.api_secret)),
         200
     );
 
     for builder in [
         server.request("GET", path).bearer_auth("ak_not-a-key"),
-        server.request("GET", path).basic_auth(&keys.api_key, Some("wrong-secret")),
-        server.request("GET", path).header("X-Api-Key", &keys.api_key).header("X-Api-Secret", "wrong"),
-        server.request("GET", path).header("Authorization", "Digest abc"),
+        server
+            .request("GET", path)
+            .basic_auth(&keys.api_key, Some("wrong-secret")),
+        server
+            .request("GET", path)
+            .header("X-Api-Key", &keys.api_key)
+            .header("X-Api-Secret", "wrong"),
+        server
+            .request("GET", path)
+            .header("Authorization", "Digest abc"),
     ] {
         let reply: Reply = builder.send().unwrap().into();
         assert_eq!(reply.status, 401, "{}", reply.text);
@@ -231,7 +368,10 @@ fn unknown_operations_and_paths() {
     let reply = server.get(&keys, "/api/Nope");
     assert_eq!(reply.status, 405);
     assert_eq!(reply.error_code(), "NotImplementedException");
-    assert_eq!(reply.json()["responseStatus"]["message"], "The operation does not exist for this service");
+    assert_eq!(
+        reply.json()["responseStatus"]["message"],
+        "The operation does not exist for this service"
+    );
     let reply = server.get(&keys, "/json/reply/Nope");
     assert_eq!(reply.status, 405);
     let reply = server.get(&keys, "/no/such/path");
@@ -258,7 +398,10 @@ fn keys_rotate_and_revoke_take_effect_at_once() {
     assert!(!server.cli(&["keys", "revoke", "nobody"]).status.success());
 
     let listing = String::from_utf8(server.cli(&["users", "list"]).stdout).unwrap();
-    assert!(listing.contains("gina") && listing.contains("(revoked)"), "{listing}");
+    assert!(
+        listing.contains("gina") && listing.contains("(revoked)"),
+        "{listing}"
+    );
     assert!(!listing.contains(&new_keys.api_key));
     // A taken username is refused.
     assert!(!server.cli(&["users", "add", "gina"]).status.success());

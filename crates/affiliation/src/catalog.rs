@@ -26,7 +26,10 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Program>, String> {
     for program in &file.programs {
         let name = &program.name;
         if !guids.insert(program.program_guid) {
-            return Err(format!("{name}: programGuid {} repeated", program.program_guid));
+            return Err(format!(
+                "{name}: programGuid {} repeated",
+                program.program_guid
+            ));
         }
         if !names.insert(name.as_str()) {
             return Err(format!("{name}: name repeated"));
@@ -46,7 +49,9 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Program>, String> {
         if let LinkRule::Template { template, .. } = &program.link {
             for placeholder in placeholders(template) {
                 if placeholder != "url" && program.parameter(placeholder).is_none() {
-                    return Err(format!("{name}: template placeholder {{{placeholder}}} is not a parameter"));
+                    return Err(format!(
+                        "{name}: template placeholder {{{placeholder}}} is not a parameter"
+                    ));
                 }
             }
         }
@@ -78,9 +83,15 @@ mod tests {
 
     #[test]
     fn refuses_incoherent_catalogs() {
-        assert!(parse_catalog(&ONE.replace("\"abc\"", "\"ABC\"")).unwrap_err().contains("example"));
-        assert!(parse_catalog(&ONE.replace("{tag}?", "{nope}?")).unwrap_err().contains("placeholder"));
-        assert!(parse_catalog(&ONE.replace("[a-z]+", "[a-z")).unwrap_err().contains("pattern"));
+        assert!(parse_catalog(&ONE.replace("\"abc\"", "\"ABC\""))
+            .unwrap_err()
+            .contains("example"));
+        assert!(parse_catalog(&ONE.replace("{tag}?", "{nope}?"))
+            .unwrap_err()
+            .contains("placeholder"));
+        assert!(parse_catalog(&ONE.replace("[a-z]+", "[a-z"))
+            .unwrap_err()
+            .contains("pattern"));
         assert!(parse_catalog(&ONE.replace("\"network\"", "\"extra\":1,\"network\"")).is_err());
     }
 }

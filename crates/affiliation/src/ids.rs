@@ -41,7 +41,12 @@ mod tests {
         ] {
             assert_eq!(parse_guid(text), Some(expected), "{text}");
         }
-        for bad in ["", "abc", "0f8fad5b-d9cb-469f-a165-70867728950", "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e"] {
+        for bad in [
+            "",
+            "abc",
+            "0f8fad5b-d9cb-469f-a165-70867728950",
+            "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+        ] {
             assert_eq!(parse_guid(bad), None, "{bad}");
         }
         assert_eq!(canonical(expected), canonical_text);

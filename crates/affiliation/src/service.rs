@@ -4,8 +4,8 @@ use crate::credentials::{hash, hashes_match, IssuedKeys};
 use crate::error::{DomainError, Problem, Result, StoreError};
 use crate::ids::parse_guid;
 use crate::model::{
-    Account, Actor, Group, Level, Parameters, Program, ProgramTokens, TokenRecord, TokenSetSnapshot,
-    TokenView, User,
+    Account, Actor, Group, Level, Parameters, Program, ProgramTokens, TokenRecord,
+    TokenSetSnapshot, TokenView, User,
 };
 use crate::store::{Store, TokenScope};
 use crate::validation::{validate_parameters, Patterns};
@@ -96,14 +96,18 @@ impl Affiliation {
     pub async fn rotate_keys(&self, username: &str) -> Result<IssuedKeys> {
         let keys = IssuedKeys::generate();
         if !self.store.set_keys(username, Some(&keys.stored())).await? {
-            return Err(DomainError::NotFound(format!("User '{username}' not found")));
+            return Err(DomainError::NotFound(format!(
+                "User '{username}' not found"
+            )));
         }
         Ok(keys)
     }
 
     pub async fn revoke_keys(&self, username: &str) -> Result<()> {
         if !self.store.set_keys(username, None).await? {
-            return Err(DomainError::NotFound(format!("User '{username}' not found")));
+            return Err(DomainError::NotFound(format!(
+                "User '{username}' not found"
+            )));
         }
         Ok(())
     }
@@ -132,7 +136,11 @@ impl Affiliation {
         Ok(self.store.add_missing_programs(programs, now()).await?)
     }
 
-    pub async fn programs(&self, include_disabled: bool, country: Option<&str>) -> Result<Vec<Program>> {
+    pub async fn programs(
+        &self,
+        include_disabled: bool,
+        country: Option<&str>,
+    ) -> Result<Vec<Program>> {
         let country = country.map(str::trim).filter(|c| !c.is_empty());
         if let Some(code) = country {
             if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -153,7 +161,12 @@ impl Affiliation {
 
     // ---- groups ---------------------------------------------------------------
 
-    pub async fn create_group(&self, caller: &Account, username: Option<&str>, name: Option<&str>) -> Result<Group> {
+    pub async fn create_group(
+        &self,
+        caller: &Account,
+        username: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Group> {
         let subject = self.subject(caller, username).await?;
         let name = name.map(str::trim).unwrap_or("");
         if name.chars().count() > MAX_GROUP_NAME || name.chars().any(char::is_control) {
@@ -164,7 +177,10 @@ impl Affiliation {
             )));
         }
         let name = if name.is_empty() { "Group" } else { name };
-        Ok(self.store.create_group(name, &actor(caller, &subject)).await?)
+        Ok(self
+            .store
+            .create_group(name, &actor(caller, &subject))
+            .await?)
     }
 
     pub async fn groups(&self, caller: &Account, username: Option<&str>) -> Result<Vec<Group>> {
@@ -172,11 +188,20 @@ impl Affiliation {
         Ok(self.store.groups(subject.id).await?)
     }
 
-    pub async fn delete_group(&self, caller: &Account, username: Option<&str>, group_id: u32) -> Result<()> {
+    pub async fn delete_group(
+        &self,
+        caller: &Account,
+        username: Option<&str>,
+        group_id: u32,
+    ) -> Result<()> {
         check_group_id(group_id)?;
         let subject = self.subject(caller, username).await?;
         self.owned_group(&subject, group_id).await?;
-        if !self.store.delete_group(group_id, &actor(caller, &subject)).await? {
+        if !self
+            .store
+            .delete_group(group_id, &actor(caller, &subject))
+            .await?
+        {
             return Err(group_not_found(group_id));
         }
         Ok(())
@@ -191,7 +216,12 @@ impl Affiliation {
     }
 
     /// Resolves the subject and, for group level, checks the group is theirs.
-    async fn subject_at(&self, caller: &Account, username: Option<&str>, level: Level) -> Result<Account> {
+    async fn subject_at(
+        &self,
+        caller: &Account,
+        username: Option<&str>,
+        level: Level,
+    ) -> Result<Account> {
         if let Level::Group(id) = level {
             check_group_id(id)?;
         }
@@ -222,7 +252,11 @@ impl Affiliation {
     }
 
     /// Every group of the subject with its overrides (tokens of disabled programs left out).
-    pub async fn all_group_tokens(&self, caller: &Account, username: Option<&str>) -> Result<Vec<GroupTokens>> {
+    pub async fn all_group_tokens(
+        &self,
+        caller: &Account,
+        username: Option<&str>,
+    ) -> Result<Vec<GroupTokens>> {
         let subject = self.subject(caller, username).await?;
         let groups = self.store.groups(subject.id).await?;
         let tokens = self.store.tokens(subject.id, TokenScope::AllGroups).await?;
@@ -262,7 +296,10 @@ impl Affiliation {
             created_at: at,
             updated_at: at,
         };
-        let actor = Actor { at, ..actor(caller, &subject) };
+        let actor = Actor {
+            at,
+            ..actor(caller, &subject)
+        };
         match self.store.insert_token(&record, &actor).await {
             Ok(()) => Ok(record.guid),
             Err(StoreError::Conflict { existing }) => Err(DomainError::Conflict {
@@ -301,16 +338,31 @@ impl Affiliation {
         Ok(guid)
     }
 
-    pub async fn remove_tokens(&self, caller: &Account, username: Option<&str>, level: Level, guid: Option<&str>) -> Result<()> {
+    pub async fn remove_tokens(
+        &self,
+        caller: &Account,
+        username: Option<&str>,
+        level: Level,
+        guid: Option<&str>,
+    ) -> Result<()> {
         let guid = required_guid(guid, "Guid")?;
         let subject = self.subject_at(caller, username, level).await?;
-        if !self.store.delete_token(guid, level, &actor(caller, &subject)).await? {
+        if !self
+            .store
+            .delete_token(guid, level, &actor(caller, &subject))
+            .await?
+        {
             return Err(tokens_not_found(guid));
         }
         Ok(())
     }
 
-    async fn owned_token(&self, subject: &Account, level: Level, guid: Uuid) -> Result<TokenRecord> {
+    async fn owned_token(
+        &self,
+        subject: &Account,
+        level: Level,
+        guid: Uuid,
+    ) -> Result<TokenRecord> {
         match self.store.token(guid).await? {
             Some(record) if record.owner_id == subject.id && record.level == level => Ok(record),
             _ => Err(tokens_not_found(guid)),
@@ -318,11 +370,9 @@ impl Affiliation {
     }
 
     async fn writable_program(&self, program_guid: Uuid) -> Result<Program> {
-        let program = self
-            .store
-            .program(program_guid)
-            .await?
-            .ok_or_else(|| DomainError::NotFound(format!("Affiliate program {program_guid} not found")))?;
+        let program = self.store.program(program_guid).await?.ok_or_else(|| {
+            DomainError::NotFound(format!("Affiliate program {program_guid} not found"))
+        })?;
         if program.disabled {
             return Err(DomainError::invalid(
                 Problem::new(
@@ -336,7 +386,11 @@ impl Affiliation {
         Ok(program)
     }
 
-    fn checked_parameters(&self, program: &Program, parameters: Option<Parameters>) -> Result<Parameters> {
+    fn checked_parameters(
+        &self,
+        program: &Program,
+        parameters: Option<Parameters>,
+    ) -> Result<Parameters> {
         let problems = validate_parameters(program, parameters.as_ref(), &self.patterns);
         if !problems.is_empty() {
             return Err(DomainError::Invalid(problems));
@@ -366,7 +420,9 @@ impl Affiliation {
             return Err(DomainError::invalid(Problem::new(
                 "TooManyPrograms",
                 "AffiliatePrograms",
-                format!("'Affiliate Programs' must not have more than {MAX_PROGRAMS_PER_SET} entries."),
+                format!(
+                    "'Affiliate Programs' must not have more than {MAX_PROGRAMS_PER_SET} entries."
+                ),
             )));
         }
         let mut problems = Vec::new();
@@ -402,7 +458,8 @@ impl Affiliation {
                 }
                 Err(e) => return Err(e),
             };
-            let found = validate_parameters(&program, input.affiliate_tokens.as_ref(), &self.patterns);
+            let found =
+                validate_parameters(&program, input.affiliate_tokens.as_ref(), &self.patterns);
             if found.is_empty() {
                 accepted.push(ProgramTokens {
                     program_guid,
@@ -430,16 +487,28 @@ impl Affiliation {
         };
         Ok(self
             .store
-            .save_token_set(&snapshot, &Actor { at, ..actor(caller, &subject) })
+            .save_token_set(
+                &snapshot,
+                &Actor {
+                    at,
+                    ..actor(caller, &subject)
+                },
+            )
             .await?)
     }
 
     /// A snapshot is visible to its owner and to admins.
-    pub async fn token_set(&self, caller: &Account, set_guid: Option<&str>) -> Result<TokenSetSnapshot> {
+    pub async fn token_set(
+        &self,
+        caller: &Account,
+        set_guid: Option<&str>,
+    ) -> Result<TokenSetSnapshot> {
         let set_guid = required_guid(set_guid, "SetGuid")?;
         match self.store.token_set(set_guid).await? {
             Some(set) if set.owner_id == caller.id || caller.is_admin => Ok(set),
-            _ => Err(DomainError::NotFound(format!("Affiliate tokens set {set_guid} not found"))),
+            _ => Err(DomainError::NotFound(format!(
+                "Affiliate tokens set {set_guid} not found"
+            ))),
         }
     }
 }

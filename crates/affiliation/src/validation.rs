@@ -41,7 +41,11 @@ pub fn validate_parameters(
     patterns: &Patterns,
 ) -> Vec<Problem> {
     let Some(parameters) = parameters.filter(|p| !p.is_empty()) else {
-        return vec![Problem::new("NotEmpty", FIELD, "'Parameters' must not be empty.")];
+        return vec![Problem::new(
+            "NotEmpty",
+            FIELD,
+            "'Parameters' must not be empty.",
+        )];
     };
     if parameters.len() > MAX_PARAMETERS {
         return vec![Problem::new(
@@ -90,7 +94,10 @@ pub fn validate_parameters(
         {
             Some(match rule.example.as_str() {
                 "" => format!("is not a valid {}", rule.display_name),
-                example => format!("is not a valid {} (for example: {example})", rule.display_name),
+                example => format!(
+                    "is not a valid {} (for example: {example})",
+                    rule.display_name
+                ),
             })
         } else {
             None
@@ -123,7 +130,9 @@ pub fn validate_parameters(
 
 /// Names come from the client; keep control characters out of messages.
 fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()
+    text.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -191,14 +200,23 @@ mod tests {
 
     #[test]
     fn checks_pattern_length_and_control_characters() {
-        assert_eq!(codes(&[("tag", "abc-2")]), vec![("InvalidParameterValue", "tag".into())]);
-        assert_eq!(codes(&[("tag", "xabc-20\n")]), vec![("InvalidParameterValue", "tag".into())]);
+        assert_eq!(
+            codes(&[("tag", "abc-2")]),
+            vec![("InvalidParameterValue", "tag".into())]
+        );
+        assert_eq!(
+            codes(&[("tag", "xabc-20\n")]),
+            vec![("InvalidParameterValue", "tag".into())]
+        );
         assert_eq!(
             codes(&[("tag", "abc-20"), ("sub", &"x".repeat(21))]),
             vec![("InvalidParameterValue", "sub".into())]
         );
         // The pattern is anchored: a valid value inside a longer one is not enough.
-        assert_eq!(codes(&[("tag", "abc-20x")]), vec![("InvalidParameterValue", "tag".into())]);
+        assert_eq!(
+            codes(&[("tag", "abc-20x")]),
+            vec![("InvalidParameterValue", "tag".into())]
+        );
     }
 
     #[test]

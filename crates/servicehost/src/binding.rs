@@ -6,7 +6,10 @@ use serde_json::{Map, Value};
 
 /// Renames a body's top-level keys to the declared member names they match
 /// ignoring case; unknown keys are kept (and ignored by the DTO).
-pub(crate) fn normalize_keys(body: Value, request: &TypeInfo) -> Result<Map<String, Value>, ServiceError> {
+pub(crate) fn normalize_keys(
+    body: Value,
+    request: &TypeInfo,
+) -> Result<Map<String, Value>, ServiceError> {
     let Value::Object(object) = body else {
         return Err(ServiceError::serialization(
             "The request body must be an object",

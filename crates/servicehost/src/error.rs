@@ -62,7 +62,11 @@ pub struct ServiceError {
 }
 
 impl ServiceError {
-    pub fn new(status: StatusCode, error_code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        error_code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         ServiceError {
             status,
             error_code: error_code.into(),
@@ -119,7 +123,11 @@ impl ServiceError {
     pub fn authentication_required() -> Self {
         ServiceError {
             challenge: true,
-            ..ServiceError::new(StatusCode::UNAUTHORIZED, "Unauthorized", "Not Authenticated")
+            ..ServiceError::new(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "Not Authenticated",
+            )
         }
     }
 
@@ -154,7 +162,13 @@ impl ServiceError {
 
 impl std::fmt::Display for ServiceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.error_code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.error_code,
+            self.message
+        )
     }
 }
 

@@ -45,7 +45,10 @@ impl<A: Authenticator> Host<A> {
         self
     }
 
-    pub fn operations(mut self, operations: impl IntoIterator<Item = Operation<A::Identity>>) -> Self {
+    pub fn operations(
+        mut self,
+        operations: impl IntoIterator<Item = Operation<A::Identity>>,
+    ) -> Self {
         self.operations.extend(operations);
         self
     }
@@ -94,7 +97,10 @@ struct Inner<A: Authenticator> {
     max_body_bytes: usize,
 }
 
-async fn dispatch<A: Authenticator>(State(host): State<Arc<Inner<A>>>, request: Request) -> Response {
+async fn dispatch<A: Authenticator>(
+    State(host): State<Arc<Inner<A>>>,
+    request: Request,
+) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
@@ -161,7 +167,11 @@ impl<A: Authenticator> Inner<A> {
                     let error = ServiceError::new(
                         StatusCode::METHOD_NOT_ALLOWED,
                         "NotSupportedException",
-                        format!("{} does not support the HTTP method {}", op.name, verb.as_str()),
+                        format!(
+                            "{} does not support the HTTP method {}",
+                            op.name,
+                            verb.as_str()
+                        ),
                     );
                     let mut response = error_response(&error, None, Format::Json);
                     let allow: Vec<&str> = op.verbs().map(Verb::as_str).collect();
@@ -205,7 +215,16 @@ impl<A: Authenticator> Inner<A> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let dto = match self.bind(op, verb, predefined, format, content_type, &body, &path_values, &query_pairs) {
+        let dto = match self.bind(
+            op,
+            verb,
+            predefined,
+            format,
+            content_type,
+            &body,
+            &path_values,
+            &query_pairs,
+        ) {
             Ok(dto) => dto,
             Err(error) => return fail(error),
         };
@@ -275,7 +294,9 @@ impl<A: Authenticator> Inner<A> {
                         )
                     })?
                 };
-                let value = body_format.decode(body).map_err(ServiceError::serialization)?;
+                let value = body_format
+                    .decode(body)
+                    .map_err(ServiceError::serialization)?;
                 dto = normalize_keys(value, &op.request)?;
             }
         }
@@ -338,7 +359,11 @@ fn success_response(value: &Value, format: Format) -> Response {
 
 /// The error inside the operation's response DTO (its other members at their
 /// defaults) when there is one, else a bare `ErrorResponse`.
-fn error_response(error: &ServiceError, empty_response: Option<&Value>, format: Format) -> Response {
+fn error_response(
+    error: &ServiceError,
+    empty_response: Option<&Value>,
+    format: Format,
+) -> Response {
     if error.challenge {
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::UNAUTHORIZED;
@@ -366,7 +391,10 @@ fn encoded(status: StatusCode, value: &Value, format: Format) -> Response {
     let mut response = Response::new(Body::from(format.encode(value)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
     headers.insert(header::VARY, HeaderValue::from_static("Accept"));
     response
 }

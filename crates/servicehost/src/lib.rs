@@ -5,6 +5,9 @@
 //! `/api/{Name}` and `/{fmt}/reply/{Name}` routes), request binding, content types
 //! and the `responseStatus` error model from those declarations.
 
+// Lets `dto!` name this crate by its public path from inside the crate too.
+extern crate self as servicehost;
+
 mod auth;
 mod binding;
 mod error;

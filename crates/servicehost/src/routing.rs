@@ -53,10 +53,12 @@ impl RouteTable {
             assert!(previous.is_none(), "operation {} declared twice", op.name);
             for route in &op.routes {
                 let segments = split_path(route.path)
-                    .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                        Some(var) => Segment::Variable(leak_name(op, var)),
-                        None => Segment::Literal(s.to_ascii_lowercase()),
-                    })
+                    .map(
+                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(var) => Segment::Variable(leak_name(op, var)),
+                            None => Segment::Literal(s.to_ascii_lowercase()),
+                        },
+                    )
                     .collect();
                 routes.push(CompiledRoute {
                     verb: route.verb,
@@ -92,7 +94,10 @@ impl RouteTable {
         let Some(&operation) = self.by_name.get(&name.to_ascii_lowercase()) else {
             return Some(Target::UnknownOperation);
         };
-        let declared = self.routes.iter().any(|r| r.operation == operation && r.verb == verb);
+        let declared = self
+            .routes
+            .iter()
+            .any(|r| r.operation == operation && r.verb == verb);
         // Clients POST every operation to /api by default; other verbs must make sense.
         if !declared && verb != Verb::Post {
             return Some(Target::VerbNotAllowed { operation });
@@ -172,8 +177,114 @@ fn match_segments(
 
 /// Route variables must name a request member; the member's `'static` name is kept.
 fn leak_name<I>(op: &Operation<I>, var: &str) -> &'static str {
-    op.request
-        .member(var)
-        .map(|m| m.name)
-        .unwrap_or_else(|| panic!("route variable {{{var}}} of {} is not a request member", op.name))
+    op.request.member(var).map(|m| m.name).unwrap_or_else(|| {
+        panic!(
+            "route variable {{{var}}} of {} is not a request member",
+            op.name
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{dto, operation, ServiceError};
+
+    dto! {
+        pub struct ThingRequest {
+            id: u32 as "id" in path,
+            guid: Option<String> as "guid" in path,
+        }
+        pub struct ThingResponse {
+            ok: bool as "ok" in body,
+        }
+    }
+
+    fn table() -> RouteTable {
+        let ops: Vec<Operation<()>> = vec![operation::<ThingRequest, ThingResponse>()
+            .route(Verb::Put, "/v1/things/{id}/parts/{guid}")
+            .anonymous(|_req: ThingRequest| async {
+                Ok::<_, ServiceError>(ThingResponse::default())
+            })];
+        RouteTable::new(&ops)
+    }
+
+    fn op(
+        path_values: Vec<(&'static str, String)>,
+        predefined: bool,
+        format: Option<Format>,
+    ) -> Target {
+        Target::Operation {
+            operation: 0,
+            path_values,
+            predefined,
+            format,
+        }
+    }
+
+    #[test]
+    fn user_routes_bind_variables_and_ignore_case() {
+        let values = vec![("id", "7".to_string()), ("guid", "a b".to_string())];
+        assert_eq!(
+            table().resolve(Verb::Put, "/v1/things/7/parts/a%20b"),
+            op(values.clone(), false, None)
+        );
+        assert_eq!(
+            table().resolve(Verb::Put, "/V1/Things/7/PARTS/a%20b"),
+            op(values.clone(), false, None)
+        );
+        assert_eq!(
+            table().resolve(Verb::Put, "/v1/things/7/parts/a%20b.json"),
+            op(values, false, Some(Format::Json))
+        );
+        assert_eq!(
+            table().resolve(Verb::Get, "/v1/things/7/parts/x"),
+            Target::VerbNotAllowed { operation: 0 }
+        );
+        assert_eq!(
+            table().resolve(Verb::Put, "/v1/things/7/parts"),
+            Target::NoRoute
+        );
+        assert_eq!(
+            table().resolve(Verb::Put, "/v1/things//parts/x"),
+            Target::NoRoute
+        );
+    }
+
+    #[test]
+    fn predefined_routes_find_operations_by_name() {
+        let json = Some(Format::Json);
+        assert_eq!(
+            table().resolve(Verb::Put, "/api/ThingRequest"),
+            op(vec![], true, json)
+        );
+        assert_eq!(
+            table().resolve(Verb::Post, "/api/thingrequest"),
+            op(vec![], true, json)
+        );
+        assert_eq!(
+            table().resolve(Verb::Put, "/api/ThingRequest.json"),
+            op(vec![], true, json)
+        );
+        assert_eq!(
+            table().resolve(Verb::Put, "/json/reply/ThingRequest"),
+            op(vec![], true, json)
+        );
+        assert_eq!(
+            table().resolve(Verb::Put, "/json/oneway/ThingRequest"),
+            op(vec![], true, json)
+        );
+        assert_eq!(
+            table().resolve(Verb::Delete, "/api/ThingRequest"),
+            Target::VerbNotAllowed { operation: 0 }
+        );
+        assert_eq!(
+            table().resolve(Verb::Post, "/api/Nope"),
+            Target::UnknownOperation
+        );
+        assert_eq!(
+            table().resolve(Verb::Post, "/xyz/reply/ThingRequest"),
+            Target::NoRoute
+        );
+    }
 }

@@ -181,7 +181,9 @@ impl TypeInfo {
     }
 
     pub fn member(&self, name: &str) -> Option<&Member> {
-        self.members.iter().find(|m| m.name.eq_ignore_ascii_case(name))
+        self.members
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
     }
 }
 

@@ -13,7 +13,10 @@ pub struct ApiKeyAuthenticator(pub Arc<Affiliation>);
 impl Authenticator for ApiKeyAuthenticator {
     type Identity = Account;
 
-    async fn authenticate(&self, credentials: &Credentials) -> Result<Option<Account>, ServiceError> {
+    async fn authenticate(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<Option<Account>, ServiceError> {
         self.0
             .authenticate(&credentials.key, credentials.secret.as_deref())
             .await

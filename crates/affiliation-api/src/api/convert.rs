@@ -1,6 +1,9 @@
 //! Domain records as wire DTOs.
 
-use super::dtos::{AffiliateProgram, AffiliateProgramInfo, AffiliateProgramParameter, AffiliateTokensSet, GroupInfo};
+use super::dtos::{
+    AffiliateProgram, AffiliateProgramInfo, AffiliateProgramParameter, AffiliateTokensSet,
+    GroupInfo,
+};
 use affiliation::ids::{canonical, n_form};
 use affiliation::model::{Group, Program, ProgramTokens, TokenSetSnapshot, TokenView};
 use time::format_description::well_known::Rfc3339;

@@ -18,7 +18,8 @@ use std::sync::Arc;
 
 pub const SERVICE_NAME: &str = "AffiliationAPI";
 
-const CATALOG_NOTE: &str = "Parameter names must match the information we have for the affiliate network; \
+const CATALOG_NOTE: &str =
+    "Parameter names must match the information we have for the affiliate network; \
 this information may be obtained using the GET /v3/affiliate-programs endpoint.";
 
 /// The host with every operation of the service.
@@ -37,7 +38,10 @@ pub fn host(app: Arc<Affiliation>) -> Host<ApiKeyAuthenticator> {
 fn call<Req, Resp, F, Fut>(
     app: &Arc<Affiliation>,
     f: F,
-) -> impl Fn(Account, Req) -> std::pin::Pin<Box<dyn Future<Output = Result<Resp, ServiceError>> + Send>>
+) -> impl Fn(
+    Account,
+    Req,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<Resp, ServiceError>> + Send>>
        + Send
        + Sync
        + 'static

@@ -37,8 +37,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): status {} body {:?}", self.status, self.text))
+        serde_json::from_str(&self.text).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): status {} body {:?}",
+                self.status, self.text
+            )
+        })
     }
 
     pub fn error_code(&self) -> String {
@@ -69,7 +73,11 @@ impl From<Response> for Reply {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().unwrap_or_default();
-        Reply { status, headers, text }
+        Reply {
+            status,
+            headers,
+            text,
+        }
     }
 }
 
@@ -102,7 +110,11 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(rest) = line.split("listening on http://").nth(1) {
-                    let address = rest.split_whitespace().next().unwrap_or_default().to_string();
+                    let address = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
                     let _ = address_tx.send(address);
                 }
                 log_writer.lock().unwrap().push(line);
@@ -110,14 +122,22 @@ impl Server {
         });
         let address = address_rx
             .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("server did not report its address: {:?}", log.lock().unwrap()));
+            .unwrap_or_else(|_| {
+                panic!(
+                    "server did not report its address: {:?}",
+                    log.lock().unwrap()
+                )
+            });
         Server {
             child,
             base: format!("http://{address}"),
             database,
             dir,
             log,
-            client: Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            client: Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
         }
     }
 
@@ -141,8 +161,13 @@ impl Server {
             args.push("--admin");
         }
         let output = self.cli(&args);
-        assert!(output.status.success(), "users add failed: {}", String::from_utf8_lossy(&output.stderr));
-        let json: Value = serde_json::from_slice(&output.stdout).expect("users add --json prints JSON");
+        assert!(
+            output.status.success(),
+            "users add failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let json: Value =
+            serde_json::from_slice(&output.stdout).expect("users add --json prints JSON");
         Keys {
             username: json["username"].as_str().unwrap().to_string(),
             api_key: json["apiKey"].as_str().unwrap().to_string(),
@@ -152,7 +177,8 @@ impl Server {
 
     pub fn request(&self, method: &str, path: &str) -> RequestBuilder {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        self.client.request(method, format!("{}{}", self.base, path))
+        self.client
+            .request(method, format!("{}{}", self.base, path))
     }
 
     /// A JSON call with `Authorization: Bearer <key>`; `body` is sent when not null.
@@ -184,7 +210,9 @@ impl Server {
     pub fn amazon_us(&self, keys: &Keys) -> String {
         self.program(keys, |p| {
             p["network"].as_str().unwrap_or("").contains("Amazon")
-                && p["countries"].as_array().is_some_and(|c| c.iter().any(|c| c == "US"))
+                && p["countries"]
+                    .as_array()
+                    .is_some_and(|c| c.iter().any(|c| c == "US"))
         })["programGuid"]
             .as_str()
             .unwrap()
@@ -192,7 +220,12 @@ impl Server {
     }
 
     pub fn create_group(&self, keys: &Keys, name: &str) -> u64 {
-        let reply = self.call(keys, "POST", "/v4/groups", serde_json::json!({ "name": name }));
+        let reply = self.call(
+            keys,
+            "POST",
+            "/v4/groups",
+            serde_json::json!({ "name": name }),
+        );
         assert_eq!(reply.status, 200, "{}", reply.text);
         reply.json()["groupId"].as_u64().unwrap()
     }
@@ -203,7 +236,9 @@ impl Server {
     }
 
     pub fn terminate(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         self.child.wait().expect("wait for the server")
     }
 

@@ -7,7 +7,8 @@ pub use sqlite::SqliteStore;
 use crate::credentials::StoredKeys;
 use crate::error::StoreError;
 use crate::model::{
-    Account, Actor, Group, Level, Parameters, Program, TokenRecord, TokenSetSnapshot, TokenView, User,
+    Account, Actor, Group, Level, Parameters, Program, TokenRecord, TokenSetSnapshot, TokenView,
+    User,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -37,13 +38,21 @@ pub trait Store: Send + Sync + 'static {
     async fn users(&self) -> Result<Vec<User>, StoreError>;
     async fn account_by_name(&self, username: &str) -> Result<Option<Account>, StoreError>;
     /// The account holding the key with this hash, and its secret's hash.
-    async fn account_by_key(&self, key_hash: &[u8]) -> Result<Option<(Account, Vec<u8>)>, StoreError>;
+    async fn account_by_key(
+        &self,
+        key_hash: &[u8],
+    ) -> Result<Option<(Account, Vec<u8>)>, StoreError>;
     /// Replaces (`Some`) or revokes (`None`) a user's keys; false when there is no such user.
-    async fn set_keys(&self, username: &str, keys: Option<&StoredKeys>) -> Result<bool, StoreError>;
+    async fn set_keys(&self, username: &str, keys: Option<&StoredKeys>)
+        -> Result<bool, StoreError>;
 
     // The catalog.
     /// Adds the programs whose GUID is not stored yet; returns how many were added.
-    async fn add_missing_programs(&self, programs: &[Program], at: OffsetDateTime) -> Result<usize, StoreError>;
+    async fn add_missing_programs(
+        &self,
+        programs: &[Program],
+        at: OffsetDateTime,
+    ) -> Result<usize, StoreError>;
     async fn programs(&self) -> Result<Vec<Program>, StoreError>;
     async fn program(&self, guid: Uuid) -> Result<Option<Program>, StoreError>;
 
@@ -68,10 +77,19 @@ pub trait Store: Send + Sync + 'static {
         parameters: &Parameters,
         actor: &Actor,
     ) -> Result<Option<TokenRecord>, StoreError>;
-    async fn delete_token(&self, guid: Uuid, level: Level, actor: &Actor) -> Result<bool, StoreError>;
+    async fn delete_token(
+        &self,
+        guid: Uuid,
+        level: Level,
+        actor: &Actor,
+    ) -> Result<bool, StoreError>;
 
     // Token-set snapshots.
     /// Writes every program's user-level tokens (insert or replace) and the snapshot.
-    async fn save_token_set(&self, snapshot: &TokenSetSnapshot, actor: &Actor) -> Result<TokenSetSnapshot, StoreError>;
+    async fn save_token_set(
+        &self,
+        snapshot: &TokenSetSnapshot,
+        actor: &Actor,
+    ) -> Result<TokenSetSnapshot, StoreError>;
     async fn token_set(&self, set_guid: Uuid) -> Result<Option<TokenSetSnapshot>, StoreError>;
 }

@@ -8,11 +8,13 @@ use super::{Store, TokenScope};
 use crate::credentials::StoredKeys;
 use crate::error::StoreError;
 use crate::model::{
-    Account, Actor, Group, Level, Parameters, Program, ProgramTokens, TokenRecord, TokenSetSnapshot,
-    TokenView, User,
+    Account, Actor, Group, Level, Parameters, Program, ProgramTokens, TokenRecord,
+    TokenSetSnapshot, TokenView, User,
 };
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
@@ -42,8 +44,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         if let Some(parent) = Path::new(options.get_filename()).parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", parent.display())))?;
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::Database(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
         }
         let writer = SqlitePoolOptions::new()
@@ -64,7 +67,8 @@ fn millis(at: OffsetDateTime) -> i64 {
 }
 
 fn from_millis(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 fn guid(row: &SqliteRow, column: &str) -> Result<Uuid, StoreError> {
@@ -74,7 +78,8 @@ fn guid(row: &SqliteRow, column: &str) -> Result<Uuid, StoreError> {
 
 fn json<T: serde::de::DeserializeOwned>(row: &SqliteRow, column: &str) -> Result<T, StoreError> {
     let text: String = row.try_get(column)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Database(format!("bad json in {column}: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Database(format!("bad json in {column}: {e}")))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -123,7 +128,8 @@ fn snapshot(row: &SqliteRow) -> Result<TokenSetSnapshot, StoreError> {
     })
 }
 
-const TOKEN_COLUMNS: &str = "guid, owner_id, group_id, program_guid, parameters, created_at, updated_at";
+const TOKEN_COLUMNS: &str =
+    "guid, owner_id, group_id, program_guid, parameters, created_at, updated_at";
 
 /// One audit entry, written in the same transaction as the change it records.
 struct AuditEntry<'a> {
@@ -135,7 +141,11 @@ struct AuditEntry<'a> {
     after: Option<&'a Parameters>,
 }
 
-async fn audit(conn: &mut SqliteConnection, actor: &Actor, entry: AuditEntry<'_>) -> Result<(), StoreError> {
+async fn audit(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    entry: AuditEntry<'_>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_log (at, caller_id, subject_id, action, token_guid, group_id, program_guid, before, after)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -154,13 +164,18 @@ async fn audit(conn: &mut SqliteConnection, actor: &Actor, entry: AuditEntry<'_>
     Ok(())
 }
 
-async fn token_in(conn: &mut SqliteConnection, guid: Uuid) -> Result<Option<TokenRecord>, StoreError> {
-    sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE guid = ?"))
-        .bind(guid.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|row| token(&row))
-        .transpose()
+async fn token_in(
+    conn: &mut SqliteConnection,
+    guid: Uuid,
+) -> Result<Option<TokenRecord>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE guid = ?"
+    ))
+    .bind(guid.to_string())
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|row| token(&row))
+    .transpose()
 }
 
 async fn existing_token_for(
@@ -173,7 +188,8 @@ async fn existing_token_for(
         Level::User => ("owner_id = ? AND group_id IS NULL", owner_id),
         Level::Group(id) => ("group_id = ?", i64::from(id)),
     };
-    let sql = format!("SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE {filter} AND program_guid = ?");
+    let sql =
+        format!("SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE {filter} AND program_guid = ?");
     let row = sqlx::query(&sql)
         .bind(owner_or_group)
         .bind(program_guid.to_string())
@@ -214,7 +230,9 @@ impl Store for SqliteStore {
         .await;
         let id = match result {
             Ok(done) => done.last_insert_rowid(),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::DuplicateUsername),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::DuplicateUsername)
+            }
             Err(e) => return Err(e.into()),
         };
         Ok(User {
@@ -255,7 +273,10 @@ impl Store for SqliteStore {
             .transpose()
     }
 
-    async fn account_by_key(&self, key_hash: &[u8]) -> Result<Option<(Account, Vec<u8>)>, StoreError> {
+    async fn account_by_key(
+        &self,
+        key_hash: &[u8],
+    ) -> Result<Option<(Account, Vec<u8>)>, StoreError> {
         sqlx::query("SELECT id, username, is_admin, secret_hash FROM users WHERE key_hash = ?")
             .bind(key_hash)
             .fetch_optional(&self.reader)
@@ -264,18 +285,28 @@ impl Store for SqliteStore {
             .transpose()
     }
 
-    async fn set_keys(&self, username: &str, keys: Option<&StoredKeys>) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE users SET key_hash = ?, secret_hash = ?, key_hint = ? WHERE username = ?")
-            .bind(keys.map(|k| k.key_hash.clone()))
-            .bind(keys.map(|k| k.secret_hash.clone()))
-            .bind(keys.map(|k| k.key_hint.clone()))
-            .bind(username)
-            .execute(&self.writer)
-            .await?;
+    async fn set_keys(
+        &self,
+        username: &str,
+        keys: Option<&StoredKeys>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET key_hash = ?, secret_hash = ?, key_hint = ? WHERE username = ?",
+        )
+        .bind(keys.map(|k| k.key_hash.clone()))
+        .bind(keys.map(|k| k.secret_hash.clone()))
+        .bind(keys.map(|k| k.key_hint.clone()))
+        .bind(username)
+        .execute(&self.writer)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn add_missing_programs(&self, programs: &[Program], at: OffsetDateTime) -> Result<usize, StoreError> {
+    async fn add_missing_programs(
+        &self,
+        programs: &[Program],
+        at: OffsetDateTime,
+    ) -> Result<usize, StoreError> {
         let mut tx = self.writer.begin().await?;
         let mut added = 0;
         for program in programs {
@@ -323,7 +354,8 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?
             .last_insert_rowid();
-        let id = u32::try_from(id).map_err(|_| StoreError::Database("group ids exhausted".into()))?;
+        let id =
+            u32::try_from(id).map_err(|_| StoreError::Database("group ids exhausted".into()))?;
         audit(
             &mut tx,
             actor,
@@ -347,13 +379,15 @@ impl Store for SqliteStore {
     }
 
     async fn groups(&self, owner_id: i64) -> Result<Vec<Group>, StoreError> {
-        sqlx::query("SELECT id, owner_id, name, created_at FROM groups WHERE owner_id = ? ORDER BY id")
-            .bind(owner_id)
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(group)
-            .collect()
+        sqlx::query(
+            "SELECT id, owner_id, name, created_at FROM groups WHERE owner_id = ? ORDER BY id",
+        )
+        .bind(owner_id)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(group)
+        .collect()
     }
 
     async fn group(&self, id: u32) -> Result<Option<Group>, StoreError> {
@@ -461,21 +495,25 @@ impl Store for SqliteStore {
 
     async fn insert_token(&self, record: &TokenRecord, actor: &Actor) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        if let Some(existing) = existing_token_for(&mut tx, record.owner_id, record.level, record.program_guid).await? {
+        if let Some(existing) =
+            existing_token_for(&mut tx, record.owner_id, record.level, record.program_guid).await?
+        {
             return Err(StoreError::Conflict {
                 existing: existing.guid,
             });
         }
-        sqlx::query(&format!("INSERT INTO affiliate_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"))
-            .bind(record.guid.to_string())
-            .bind(record.owner_id)
-            .bind(record.level.group_id().map(i64::from))
-            .bind(record.program_guid.to_string())
-            .bind(to_json(&record.parameters))
-            .bind(millis(record.created_at))
-            .bind(millis(record.updated_at))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO affiliate_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(record.guid.to_string())
+        .bind(record.owner_id)
+        .bind(record.level.group_id().map(i64::from))
+        .bind(record.program_guid.to_string())
+        .bind(to_json(&record.parameters))
+        .bind(millis(record.created_at))
+        .bind(millis(record.updated_at))
+        .execute(&mut *tx)
+        .await?;
         let action = match record.level {
             Level::User => "PostUserAffiliateTokens",
             Level::Group(_) => "PostGroupAffiliateTokens",
@@ -505,7 +543,10 @@ impl Store for SqliteStore {
         actor: &Actor,
     ) -> Result<Option<TokenRecord>, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let Some(before) = token_in(&mut tx, guid).await?.filter(|r| belongs(r, level, actor)) else {
+        let Some(before) = token_in(&mut tx, guid)
+            .await?
+            .filter(|r| belongs(r, level, actor))
+        else {
             return Ok(None);
         };
         sqlx::query("UPDATE affiliate_tokens SET parameters = ?, updated_at = ? WHERE guid = ?")
@@ -539,9 +580,17 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn delete_token(&self, guid: Uuid, level: Level, actor: &Actor) -> Result<bool, StoreError> {
+    async fn delete_token(
+        &self,
+        guid: Uuid,
+        level: Level,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let Some(before) = token_in(&mut tx, guid).await?.filter(|r| belongs(r, level, actor)) else {
+        let Some(before) = token_in(&mut tx, guid)
+            .await?
+            .filter(|r| belongs(r, level, actor))
+        else {
             return Ok(false);
         };
         sqlx::query("DELETE FROM affiliate_tokens WHERE guid = ?")
@@ -569,22 +618,29 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
-    async fn save_token_set(&self, snapshot: &TokenSetSnapshot, actor: &Actor) -> Result<TokenSetSnapshot, StoreError> {
+    async fn save_token_set(
+        &self,
+        snapshot: &TokenSetSnapshot,
+        actor: &Actor,
+    ) -> Result<TokenSetSnapshot, StoreError> {
         let mut tx = self.writer.begin().await?;
         for ProgramTokens {
             program_guid,
             affiliate_tokens,
         } in &snapshot.programs
         {
-            let existing = existing_token_for(&mut tx, snapshot.owner_id, Level::User, *program_guid).await?;
+            let existing =
+                existing_token_for(&mut tx, snapshot.owner_id, Level::User, *program_guid).await?;
             let (guid, before) = match &existing {
                 Some(record) => {
-                    sqlx::query("UPDATE affiliate_tokens SET parameters = ?, updated_at = ? WHERE guid = ?")
-                        .bind(to_json(affiliate_tokens))
-                        .bind(millis(actor.at))
-                        .bind(record.guid.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE affiliate_tokens SET parameters = ?, updated_at = ? WHERE guid = ?",
+                    )
+                    .bind(to_json(affiliate_tokens))
+                    .bind(millis(actor.at))
+                    .bind(record.guid.to_string())
+                    .execute(&mut *tx)
+                    .await?;
                     (record.guid, Some(&record.parameters))
                 }
                 None => {
