@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod credentials;
 pub mod error;
 pub mod ids;
+pub mod link;
 pub mod model;
 pub mod service;
 pub mod store;

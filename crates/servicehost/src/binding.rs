@@ -45,7 +45,7 @@ pub(crate) fn overlay_text_values<'a>(
     }
 }
 
-fn read_text_value(kind: ValueKind, type_name: &str, raw: &str) -> Option<Value> {
+pub(crate) fn read_text_value(kind: ValueKind, type_name: &str, raw: &str) -> Option<Value> {
     match kind {
         ValueKind::String => Some(Value::String(raw.to_string())),
         ValueKind::Bool => parse_bool(raw).map(Value::Bool),
@@ -56,7 +56,8 @@ fn read_text_value(kind: ValueKind, type_name: &str, raw: &str) -> Option<Value>
             .ok()
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number),
-        ValueKind::Map | ValueKind::List | ValueKind::Object => serde_json::from_str(raw).ok(),
+        // Structured values in query strings and forms are JSV (`{a:1}`, `1,2,3`).
+        ValueKind::Map | ValueKind::List | ValueKind::Object => jsv::from_str::<Value>(raw).ok(),
     }
 }
 

@@ -2,9 +2,9 @@
 
 use crate::auth::{presented_credentials, Presented};
 use crate::binding::{normalize_keys, overlay_text_values};
-use crate::format::format_of_content_type;
+use crate::codec::{format_from_accept, format_of_media_type, jsv_alias};
 use crate::routing::{RouteTable, Target};
-use crate::{Authenticator, Format, Operation, ServiceError, Verb};
+use crate::{Authenticator, Format, Operation, ServiceError, TypeInfo, Verb};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -27,6 +27,7 @@ pub struct Host<A: Authenticator> {
     authenticator: A,
     health_check: Option<HealthCheck>,
     max_body_bytes: usize,
+    xml_namespaces: (&'static str, &'static str),
 }
 
 impl<A: Authenticator> Host<A> {
@@ -37,7 +38,14 @@ impl<A: Authenticator> Host<A> {
             authenticator,
             health_check: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            xml_namespaces: (service_name, service_name),
         }
+    }
+
+    /// The .NET namespaces of request and response DTOs, for XML's DataContract names.
+    pub fn xml_namespaces(mut self, requests: &'static str, responses: &'static str) -> Self {
+        self.xml_namespaces = (requests, responses);
+        self
     }
 
     pub fn operation(mut self, operation: Operation<A::Identity>) -> Self {
@@ -84,6 +92,8 @@ impl<A: Authenticator> Host<A> {
             authenticator: self.authenticator,
             health_check: self.health_check,
             max_body_bytes: self.max_body_bytes,
+            xml_namespaces: self.xml_namespaces,
+            error_type: error_response_type(),
         });
         Router::new().fallback(dispatch::<A>).with_state(inner)
     }
@@ -95,6 +105,27 @@ struct Inner<A: Authenticator> {
     authenticator: A,
     health_check: Option<HealthCheck>,
     max_body_bytes: usize,
+    xml_namespaces: (&'static str, &'static str),
+    error_type: TypeInfo,
+}
+
+/// ServiceStack's `ErrorResponse`: errors raised before an operation is chosen.
+fn error_response_type() -> TypeInfo {
+    TypeInfo {
+        name: "ErrorResponse",
+        description: "An error raised before the request reached an operation.",
+        namespace: Some(crate::schema::SERVICESTACK_TYPES_NAMESPACE),
+        members: vec![crate::Member {
+            name: "responseStatus",
+            type_name: "ResponseStatus".into(),
+            kind: crate::ValueKind::Object,
+            binding: crate::Binding::Body,
+            optional: true,
+            description: "",
+            nested: Some(crate::schema::response_status_type),
+            item_element: "ResponseStatus".into(),
+        }],
+    }
 }
 
 async fn dispatch<A: Authenticator>(
@@ -116,6 +147,60 @@ async fn dispatch<A: Authenticator>(
     response
 }
 
+/// How the answer is written: the format, and JSONP or a JSV alias when asked for.
+#[derive(Debug, Clone)]
+struct Answer {
+    format: Format,
+    jsonp_callback: Option<String>,
+    content_type: &'static str,
+}
+
+impl Answer {
+    fn new(format: Format) -> Answer {
+        Answer {
+            format,
+            jsonp_callback: None,
+            content_type: format.content_type(),
+        }
+    }
+}
+
+/// What the request says about formats, read once.
+struct Negotiation<'a> {
+    query_format: Option<Format>,
+    callback: Option<String>,
+    accept: &'a str,
+    content_type: &'a str,
+}
+
+impl Negotiation<'_> {
+    /// Section 2 of the wire rules: callback, `?format=`, suffix, `Accept`, JSON.
+    fn answer(&self, route_format: Option<Format>, predefined: bool) -> Answer {
+        let request_format = format_of_media_type(self.content_type);
+        let format = if predefined {
+            route_format.unwrap_or(Format::Json)
+        } else {
+            self.query_format
+                .or(route_format)
+                .or_else(|| format_from_accept(self.accept, request_format))
+                .unwrap_or(Format::Json)
+        };
+        let mut answer = Answer::new(format);
+        if let Some(callback) = &self.callback {
+            answer = Answer {
+                format: Format::Json,
+                jsonp_callback: Some(callback.clone()),
+                content_type: "text/javascript; charset=utf-8",
+            };
+        } else if format == Format::Jsv {
+            if let Some(alias) = jsv_alias(self.accept, self.content_type) {
+                answer.content_type = alias;
+            }
+        }
+        answer
+    }
+}
+
 impl<A: Authenticator> Inner<A> {
     async fn handle(&self, request: Request) -> (Option<&'static str>, Response) {
         let (parts, body) = request.into_parts();
@@ -123,10 +208,27 @@ impl<A: Authenticator> Inner<A> {
         let query_pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
             .into_owned()
             .collect();
-        let query_format = query_pairs
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("format"))
-            .and_then(|(_, v)| Format::from_name(v));
+        let query_value = |name: &str| {
+            query_pairs
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        let header = |name: header::HeaderName| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        };
+        let negotiation = Negotiation {
+            query_format: query_value("format").and_then(Format::from_name),
+            callback: query_value("callback")
+                .map(sanitize_callback)
+                .filter(|c| !c.is_empty()),
+            accept: header(header::ACCEPT),
+            content_type: header(header::CONTENT_TYPE),
+        };
 
         if parts.uri.path() == "/health" && parts.method == http::Method::GET {
             return (None, self.health().await);
@@ -137,30 +239,32 @@ impl<A: Authenticator> Inner<A> {
             .get("x-http-method-override")
             .and_then(|v| v.to_str().ok())
             .unwrap_or(parts.method.as_str());
+        let early_answer = negotiation.answer(None, false);
         let Some(verb) = Verb::parse(method_name) else {
             let error = ServiceError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "NotSupportedException",
                 format!("The HTTP method {method_name} is not supported"),
             );
-            return (None, error_response(&error, None, Format::Json));
+            return (None, self.error_response(&error, None, &early_answer));
         };
 
-        let (index, path_values, predefined, route_format) =
+        let (index, path_values, predefined, route_format, batch) =
             match self.routes.resolve(verb, parts.uri.path()) {
                 Target::Operation {
                     operation,
                     path_values,
                     predefined,
                     format,
-                } => (operation, path_values, predefined, format),
+                    batch,
+                } => (operation, path_values, predefined, format, batch),
                 Target::UnknownOperation => {
                     let error = ServiceError::new(
                         StatusCode::METHOD_NOT_ALLOWED,
                         "NotImplementedException",
                         "The operation does not exist for this service",
                     );
-                    return (None, error_response(&error, None, Format::Json));
+                    return (None, self.error_response(&error, None, &early_answer));
                 }
                 Target::VerbNotAllowed { operation } => {
                     let op = &self.operations[operation];
@@ -173,7 +277,7 @@ impl<A: Authenticator> Inner<A> {
                             verb.as_str()
                         ),
                     );
-                    let mut response = error_response(&error, None, Format::Json);
+                    let mut response = self.error_response(&error, None, &early_answer);
                     let allow: Vec<&str> = op.verbs().map(Verb::as_str).collect();
                     if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
                         response.headers_mut().insert(header::ALLOW, value);
@@ -186,12 +290,13 @@ impl<A: Authenticator> Inner<A> {
                         verb.as_str(),
                         parts.uri.path()
                     ));
-                    return (None, error_response(&error, None, Format::Json));
+                    return (None, self.error_response(&error, None, &early_answer));
                 }
             };
         let op = &self.operations[index];
-        let format = route_format.or(query_format).unwrap_or(Format::Json);
-        let fail = |error: ServiceError| (Some(op.name), error_response(&error, None, format));
+        let answer = negotiation.answer(route_format, predefined);
+        let fail =
+            |error: ServiceError| (Some(op.name), self.error_response(&error, None, &answer));
 
         if content_length(&parts.headers).is_some_and(|len| len > self.max_body_bytes) {
             return fail(too_large(self.max_body_bytes));
@@ -210,35 +315,107 @@ impl<A: Authenticator> Inner<A> {
             Ok(body) => body,
             Err(_) => return fail(too_large(self.max_body_bytes)),
         };
-        let content_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let dto = match self.bind(
-            op,
-            verb,
-            predefined,
-            format,
-            content_type,
-            &body,
-            &path_values,
-            &query_pairs,
-        ) {
+        let body_format = if predefined || negotiation.content_type.is_empty() {
+            // Predefined routes read the body in the route's format whatever the
+            // Content-Type says (form posts excepted).
+            Ok(route_format.unwrap_or(Format::Json))
+        } else {
+            format_of_media_type(negotiation.content_type).ok_or_else(|| {
+                ServiceError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "NotSupportedException",
+                    format!(
+                        "The Content-Type '{}' is not supported",
+                        negotiation.content_type
+                    ),
+                )
+            })
+        };
+        let is_form = negotiation
+            .content_type
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded");
+        let body_format = match (is_form, body_format) {
+            (true, _) => None,
+            (false, Ok(format)) => Some(format),
+            (false, Err(error)) => return fail(error),
+        };
+
+        if batch {
+            return (
+                Some(op.name),
+                self.run_batch(op, identity, body_format, &body, &answer)
+                    .await,
+            );
+        }
+
+        let dto = match self.bind(op, verb, body_format, &body, &path_values, &query_pairs) {
             Ok(dto) => dto,
             Err(error) => return fail(error),
         };
-
         let response = match (op.handler)(identity, Value::Object(dto)).await {
-            Ok(value) => success_response(&value, format),
-            Err(error) => {
-                if error.status.is_server_error() {
-                    tracing::error!(operation = op.name, error = %error, "operation failed");
-                }
-                error_response(&error, Some(&op.empty_response), format)
-            }
+            Ok(value) => self.encoded(StatusCode::OK, &value, &op.response, &answer),
+            Err(error) => self.operation_error(op, &error, &answer),
         };
         (Some(op.name), response)
+    }
+
+    fn operation_error(
+        &self,
+        op: &Operation<A::Identity>,
+        error: &ServiceError,
+        answer: &Answer,
+    ) -> Response {
+        if error.status.is_server_error() {
+            tracing::error!(operation = op.name, error = %error, "operation failed");
+        }
+        self.error_response(error, Some(op), answer)
+    }
+
+    /// `/api/{Name}[]`: runs each request in turn; the first failure stops the batch
+    /// and says which item failed.
+    async fn run_batch(
+        &self,
+        op: &Operation<A::Identity>,
+        identity: Option<A::Identity>,
+        body_format: Option<Format>,
+        body: &Bytes,
+        answer: &Answer,
+    ) -> Response {
+        let items = match body_format.map(|f| f.decode_list(body, &op.request)) {
+            Some(Ok(items)) => items,
+            Some(Err(message)) => {
+                return self.error_response(&ServiceError::serialization(message), Some(op), answer)
+            }
+            None => {
+                let error = ServiceError::serialization("A batch request needs a list body");
+                return self.error_response(&error, Some(op), answer);
+            }
+        };
+        let mut responses = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            let outcome = match normalize_keys(item, &op.request) {
+                Ok(dto) => (op.handler)(identity.clone(), Value::Object(dto)).await,
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Ok(value) => responses.push(value),
+                Err(error) => {
+                    let error = error.with_meta("AutoBatchIndex", index.to_string());
+                    let mut response = self.operation_error(op, &error, answer);
+                    response
+                        .headers_mut()
+                        .insert("x-autobatch-completed", HeaderValue::from(index));
+                    return response;
+                }
+            }
+        }
+        let completed = responses.len();
+        let mut response = self.encoded_list(&responses, &op.response, answer);
+        response
+            .headers_mut()
+            .insert("x-autobatch-completed", HeaderValue::from(completed));
+        response
     }
 
     async fn authenticate(&self, headers: &http::HeaderMap) -> Result<A::Identity, ServiceError> {
@@ -253,51 +430,36 @@ impl<A: Authenticator> Inner<A> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Body (by its format, or form fields), then path values, then the query string.
     fn bind(
         &self,
         op: &Operation<A::Identity>,
         verb: Verb,
-        predefined: bool,
-        route_format: Format,
-        content_type: &str,
+        body_format: Option<Format>,
         body: &Bytes,
         path_values: &[(&'static str, String)],
         query: &[(String, String)],
     ) -> Result<Map<String, Value>, ServiceError> {
         let mut errors = Vec::new();
-        let is_form = content_type
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded");
         let mut dto = Map::new();
         if verb.has_body() || !body.is_empty() {
-            if is_form {
-                let fields: Vec<(String, String)> =
-                    form_urlencoded::parse(body).into_owned().collect();
-                overlay_text_values(
-                    &mut dto,
-                    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    &op.request,
-                    &mut errors,
-                );
-            } else {
-                // Predefined routes read the body in the route's format whatever the
-                // Content-Type says; user routes go by the Content-Type.
-                let body_format = if predefined || content_type.is_empty() {
-                    route_format
-                } else {
-                    format_of_content_type(content_type).ok_or_else(|| {
-                        ServiceError::new(
-                            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                            "NotSupportedException",
-                            format!("The Content-Type '{content_type}' is not supported"),
-                        )
-                    })?
-                };
-                let value = body_format
-                    .decode(body)
-                    .map_err(ServiceError::serialization)?;
-                dto = normalize_keys(value, &op.request)?;
+            match body_format {
+                None => {
+                    let fields: Vec<(String, String)> =
+                        form_urlencoded::parse(body).into_owned().collect();
+                    overlay_text_values(
+                        &mut dto,
+                        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                        &op.request,
+                        &mut errors,
+                    );
+                }
+                Some(format) => {
+                    let value = format
+                        .decode(body, &op.request)
+                        .map_err(ServiceError::serialization)?;
+                    dto = normalize_keys(value, &op.request)?;
+                }
             }
         }
         overlay_text_values(
@@ -330,10 +492,118 @@ impl<A: Authenticator> Inner<A> {
         } else {
             (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
         };
-        let mut response = success_response(&serde_json::json!({ "status": text }), Format::Json);
+        let mut response = Response::new(Body::from(
+            serde_json::json!({ "status": text }).to_string(),
+        ));
         *response.status_mut() = status;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(Format::Json.content_type()),
+        );
         response
     }
+
+    /// The error inside the operation's response DTO (its other members at their
+    /// defaults) when there is one, else a bare `ErrorResponse`.
+    fn error_response(
+        &self,
+        error: &ServiceError,
+        op: Option<&Operation<A::Identity>>,
+        answer: &Answer,
+    ) -> Response {
+        if error.challenge && answer.jsonp_callback.is_none() {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            let headers = response.headers_mut();
+            headers.append(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"/auth/apikey\""),
+            );
+            headers.append(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"/auth/apikey\""),
+            );
+            return response;
+        }
+        let mut body = match op.map(|op| &op.empty_response) {
+            Some(Value::Object(defaults)) => defaults.clone(),
+            _ => Map::new(),
+        };
+        let status = serde_json::to_value(error.response_status()).unwrap_or(Value::Null);
+        body.insert("responseStatus".into(), status);
+        let ty = op.map(|op| &op.response).unwrap_or(&self.error_type);
+        self.encoded(error.status, &Value::Object(body), ty, answer)
+    }
+
+    fn encoded(
+        &self,
+        status: StatusCode,
+        value: &Value,
+        ty: &TypeInfo,
+        answer: &Answer,
+    ) -> Response {
+        let bytes = answer.format.encode(value, ty, self.xml_namespace(ty));
+        self.respond(status, bytes, ty, answer)
+    }
+
+    fn encoded_list(&self, values: &[Value], ty: &TypeInfo, answer: &Answer) -> Response {
+        let bytes = answer
+            .format
+            .encode_list(values, ty, self.xml_namespace(ty));
+        self.respond(StatusCode::OK, bytes, ty, answer)
+    }
+
+    fn xml_namespace(&self, ty: &TypeInfo) -> &'static str {
+        if ty.name.ends_with("Response") {
+            self.xml_namespaces.1
+        } else {
+            self.xml_namespaces.0
+        }
+    }
+
+    fn respond(
+        &self,
+        status: StatusCode,
+        bytes: Vec<u8>,
+        ty: &TypeInfo,
+        answer: &Answer,
+    ) -> Response {
+        let (status, bytes) = match &answer.jsonp_callback {
+            // JSONP callers cannot see statuses, so errors travel with 200.
+            Some(callback) => {
+                let mut wrapped = Vec::with_capacity(bytes.len() + callback.len() + 2);
+                wrapped.extend_from_slice(callback.as_bytes());
+                wrapped.push(b'(');
+                wrapped.extend_from_slice(&bytes);
+                wrapped.push(b')');
+                (StatusCode::OK, wrapped)
+            }
+            None => (status, bytes),
+        };
+        let mut response = Response::new(Body::from(bytes));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(answer.content_type),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+        if answer.format == Format::Csv && answer.jsonp_callback.is_none() {
+            if let Ok(value) =
+                HeaderValue::from_str(&format!("attachment;filename=\"{}.csv\"", ty.name))
+            {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+        }
+        response
+    }
+}
+
+/// JSONP callback names are limited to `[A-Za-z0-9._]` so they cannot inject script.
+fn sanitize_callback(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_'))
+        .collect()
 }
 
 fn content_length(headers: &http::HeaderMap) -> Option<usize> {
@@ -351,50 +621,4 @@ fn too_large(limit: usize) -> ServiceError {
         "RequestEntityTooLarge",
         format!("The request body exceeds the limit of {limit} bytes"),
     )
-}
-
-fn success_response(value: &Value, format: Format) -> Response {
-    encoded(StatusCode::OK, value, format)
-}
-
-/// The error inside the operation's response DTO (its other members at their
-/// defaults) when there is one, else a bare `ErrorResponse`.
-fn error_response(
-    error: &ServiceError,
-    empty_response: Option<&Value>,
-    format: Format,
-) -> Response {
-    if error.challenge {
-        let mut response = Response::new(Body::empty());
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        let headers = response.headers_mut();
-        headers.append(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"/auth/apikey\""),
-        );
-        headers.append(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"/auth/apikey\""),
-        );
-        return response;
-    }
-    let mut body = match empty_response {
-        Some(Value::Object(defaults)) => defaults.clone(),
-        _ => Map::new(),
-    };
-    let status = serde_json::to_value(error.response_status()).unwrap_or(Value::Null);
-    body.insert("responseStatus".into(), status);
-    encoded(error.status, &Value::Object(body), format)
-}
-
-fn encoded(status: StatusCode, value: &Value, format: Format) -> Response {
-    let mut response = Response::new(Body::from(format.encode(value)));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
-    response
 }

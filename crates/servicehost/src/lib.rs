@@ -10,8 +10,8 @@ extern crate self as servicehost;
 
 mod auth;
 mod binding;
+mod codec;
 mod error;
-mod format;
 mod host;
 mod operation;
 mod routing;
@@ -19,8 +19,8 @@ mod schema;
 
 pub use auth::{presented_credentials, Authenticator, Credentials, Presented};
 pub use binding::parse_bool;
+pub use codec::{escape_html, Format};
 pub use error::{FieldError, ResponseStatus, ServiceError};
-pub use format::Format;
 pub use host::{Host, DEFAULT_MAX_BODY_BYTES};
 pub use operation::{operation, Operation, OperationBuilder, RouteDecl, Verb};
 pub use schema::{pascal_case, Binding, Dto, Member, TypeInfo, ValueKind, WireType};

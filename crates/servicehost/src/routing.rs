@@ -35,6 +35,8 @@ pub(crate) enum Target {
         predefined: bool,
         /// A format fixed by the route (`/json/reply/`, `.json`).
         format: Option<Format>,
+        /// `/api/{Name}[]`: the body is a list of requests.
+        batch: bool,
     },
     UnknownOperation,
     /// The path names an operation, but not with this verb.
@@ -86,11 +88,18 @@ impl RouteTable {
             [fmt, kind, name]
                 if kind.eq_ignore_ascii_case("reply") || kind.eq_ignore_ascii_case("oneway") =>
             {
-                (name.as_str(), Some(Format::from_name(fmt)?))
+                (
+                    name.as_str(),
+                    Some(Format::from_name(fmt).filter(|f| f.has_reply_route())?),
+                )
             }
             _ => return None,
         };
         let (name, suffix_format) = split_format_suffix(name);
+        let (name, batch) = match name.strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (name, false),
+        };
         let Some(&operation) = self.by_name.get(&name.to_ascii_lowercase()) else {
             return Some(Target::UnknownOperation);
         };
@@ -107,6 +116,7 @@ impl RouteTable {
             path_values: Vec::new(),
             predefined: true,
             format: route_format.or(suffix_format).or(Some(Format::Json)),
+            batch,
         })
     }
 
@@ -133,6 +143,7 @@ impl RouteTable {
                 path_values,
                 predefined: false,
                 format,
+                batch: false,
             };
         }
         match verb_mismatch {
@@ -219,6 +230,7 @@ mod tests {
             path_values,
             predefined,
             format,
+            batch: false,
         }
     }
 

@@ -49,6 +49,14 @@ pub trait WireType {
     /// The .NET-style type name shown in field tables (`string`, `uint`, `List<T>`).
     fn type_name() -> String;
     fn kind() -> ValueKind;
+    /// The DTO this type is, or holds (for lists, maps and options), if any.
+    fn nested() -> Option<fn() -> TypeInfo> {
+        None
+    }
+    /// The XML element name of one item when this type is a list's item.
+    fn item_element() -> String {
+        Self::type_name()
+    }
     /// Optional members may be left out of a request.
     fn optional() -> bool {
         false
@@ -85,6 +93,12 @@ impl<T: WireType> WireType for Option<T> {
     fn kind() -> ValueKind {
         T::kind()
     }
+    fn nested() -> Option<fn() -> TypeInfo> {
+        T::nested()
+    }
+    fn item_element() -> String {
+        T::item_element()
+    }
     fn optional() -> bool {
         true
     }
@@ -99,6 +113,12 @@ impl<T: WireType> WireType for Vec<T> {
     }
     fn kind() -> ValueKind {
         ValueKind::List
+    }
+    fn nested() -> Option<fn() -> TypeInfo> {
+        T::nested()
+    }
+    fn item_element() -> String {
+        T::item_element()
     }
 }
 
@@ -127,6 +147,70 @@ impl WireType for crate::ResponseStatus {
     fn kind() -> ValueKind {
         ValueKind::Object
     }
+    fn nested() -> Option<fn() -> TypeInfo> {
+        Some(response_status_type)
+    }
+}
+
+impl WireType for crate::FieldError {
+    fn type_name() -> String {
+        "ResponseError".into()
+    }
+    fn kind() -> ValueKind {
+        ValueKind::Object
+    }
+    fn nested() -> Option<fn() -> TypeInfo> {
+        Some(response_error_type)
+    }
+}
+
+/// Namespace of ServiceStack's own types (ResponseStatus, ResponseError) in XML.
+pub const SERVICESTACK_TYPES_NAMESPACE: &str = "http://schemas.servicestack.net/types";
+
+fn member<T: WireType>(name: &'static str, description: &'static str) -> Member {
+    Member {
+        name,
+        type_name: T::type_name(),
+        kind: T::kind(),
+        binding: Binding::Body,
+        optional: T::optional(),
+        description,
+        nested: T::nested(),
+        item_element: T::item_element(),
+    }
+}
+
+/// ResponseStatus is ServiceStack's, not declared with `dto!`; described by hand.
+pub fn response_status_type() -> TypeInfo {
+    TypeInfo {
+        name: "ResponseStatus",
+        description: "The error of a failed request.",
+        namespace: Some(SERVICESTACK_TYPES_NAMESPACE),
+        members: vec![
+            member::<String>("errorCode", "A code naming the error, e.g. NotFound."),
+            member::<String>("message", "What went wrong."),
+            member::<Option<String>>("stackTrace", "Only in debug mode."),
+            member::<Vec<crate::FieldError>>("errors", "One entry per problem with a member."),
+            member::<Option<BTreeMap<String, String>>>("meta", "Extra facts about the error."),
+        ],
+    }
+}
+
+pub fn response_error_type() -> TypeInfo {
+    TypeInfo {
+        name: "ResponseError",
+        description: "One problem with one member of a request.",
+        namespace: Some(SERVICESTACK_TYPES_NAMESPACE),
+        members: vec![
+            member::<String>("errorCode", "A code naming the problem."),
+            member::<String>("fieldName", "The member, in PascalCase."),
+            member::<String>("message", "What is wrong."),
+            member::<Option<BTreeMap<String, String>>>(
+                "meta",
+                "Extra facts, e.g. the parameter's Name.",
+            ),
+        ],
+    }
 }
 
 /// One member of a DTO.
@@ -139,6 +223,10 @@ pub struct Member {
     pub binding: Binding,
     pub optional: bool,
     pub description: &'static str,
+    /// The DTO this member is or holds, for nested encoding and metadata.
+    pub nested: Option<fn() -> TypeInfo>,
+    /// XML element name of each item, for list members.
+    pub item_element: String,
 }
 
 impl Member {
@@ -168,6 +256,8 @@ pub trait Dto: Serialize + DeserializeOwned + Default + Send + Sync + 'static {
 pub struct TypeInfo {
     pub name: &'static str,
     pub description: &'static str,
+    /// An XML namespace of its own (ServiceStack's types); `None` means the host's.
+    pub namespace: Option<&'static str>,
     pub members: Vec<Member>,
 }
 
@@ -176,6 +266,7 @@ impl TypeInfo {
         TypeInfo {
             name: T::NAME,
             description: T::DESCRIPTION,
+            namespace: None,
             members: T::members(),
         }
     }
@@ -233,6 +324,8 @@ macro_rules! dto {
                         binding: const { $crate::Binding::parse(stringify!($binding)) },
                         optional: <$ty as $crate::WireType>::optional(),
                         description: concat!("" $(, $fdoc)*),
+                        nested: <$ty as $crate::WireType>::nested(),
+                        item_element: <$ty as $crate::WireType>::item_element(),
                     }
                 ),*]
             }
@@ -241,6 +334,7 @@ macro_rules! dto {
         impl $crate::WireType for $name {
             fn type_name() -> String { stringify!($name).into() }
             fn kind() -> $crate::ValueKind { $crate::ValueKind::Object }
+            fn nested() -> Option<fn() -> $crate::TypeInfo> { Some($crate::TypeInfo::of::<$name>) }
         }
     )*};
 }

@@ -26,6 +26,10 @@ this information may be obtained using the GET /v3/affiliate-programs endpoint."
 pub fn host(app: Arc<Affiliation>) -> Host<ApiKeyAuthenticator> {
     let health_app = app.clone();
     Host::new(SERVICE_NAME, ApiKeyAuthenticator(app.clone()))
+        .xml_namespaces(
+            "AffiliationAPI.ServiceModel.V4.Requests",
+            "AffiliationAPI.ServiceModel.V4.Responses",
+        )
         .operations(operations(&app))
         .health_check(move || {
             let app = health_app.clone();
