@@ -13,4 +13,4 @@ pub mod store;
 pub mod validation;
 
 pub use error::{DomainError, Problem, StoreError};
-pub use service::{Affiliation, GroupTokens, ProgramTokensInput};
+pub use service::{AffiliatedLink, Affiliation, AppliedLevel, GroupTokens, ProgramTokensInput};

@@ -3,6 +3,7 @@
 use crate::credentials::{hash, hashes_match, IssuedKeys};
 use crate::error::{DomainError, Problem, Result, StoreError};
 use crate::ids::parse_guid;
+use crate::link::{apply, find_program, parse_product_url, Applied, LinkError};
 use crate::model::{
     Account, Actor, Group, Level, Parameters, Program, ProgramTokens, TokenRecord,
     TokenSetSnapshot, TokenView, User,
@@ -30,6 +31,48 @@ pub struct GroupTokens {
     pub group: Group,
     pub tokens: Vec<TokenView>,
 }
+
+/// Whose tokens went on a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppliedLevel {
+    Group,
+    User,
+    None,
+}
+
+impl AppliedLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppliedLevel::Group => "group",
+            AppliedLevel::User => "user",
+            AppliedLevel::None => "none",
+        }
+    }
+}
+
+/// A product link with the caller's tokens applied (or left alone, and why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AffiliatedLink {
+    pub original_url: String,
+    pub url: String,
+    pub program: Option<(Uuid, String)>,
+    pub level: AppliedLevel,
+    /// Why the link was left unchanged, when it was.
+    pub reason: Option<String>,
+}
+
+/// Most URLs in one batch link request.
+pub const MAX_LINKS_PER_REQUEST: usize = 1000;
+
+/// Short-link hosts whose destination we cannot see without following them.
+const SHORT_LINK_HOSTS: &[&str] = &[
+    "amzn.to",
+    "a.co",
+    "amzn.eu",
+    "amzn.asia",
+    "ebay.us",
+    "geni.us",
+];
 
 /// One program's tokens in a token-set write, as the client sent them.
 #[derive(Debug, Clone, Default)]
@@ -396,6 +439,122 @@ impl Affiliation {
             return Err(DomainError::Invalid(problems));
         }
         Ok(parameters.unwrap_or_default())
+    }
+
+    // ---- link affiliation -----------------------------------------------------
+
+    /// Rewrites each URL with the tokens that apply: the group's override for the
+    /// matching program, else the user's own, else none. A URL that cannot be a
+    /// product link is an error of its own item, not of the batch.
+    pub async fn affiliate_links(
+        &self,
+        caller: &Account,
+        username: Option<&str>,
+        urls: &[String],
+        group_id: Option<u32>,
+    ) -> Result<Vec<Result<AffiliatedLink, LinkError>>> {
+        if urls.len() > MAX_LINKS_PER_REQUEST {
+            return Err(DomainError::invalid(Problem::new(
+                "TooManyUrls",
+                "Urls",
+                format!("At most {MAX_LINKS_PER_REQUEST} URLs may be sent at once."),
+            )));
+        }
+        let level = group_id.map_or(Level::User, Level::Group);
+        let subject = self.subject_at(caller, username, level).await?;
+        let programs = self.store.programs().await?;
+        let user_tokens = self.store.tokens(subject.id, TokenScope::User).await?;
+        let group_tokens = match group_id {
+            Some(id) => self.store.tokens(subject.id, TokenScope::Group(id)).await?,
+            None => Vec::new(),
+        };
+        let tokens_for = |program: Uuid, views: &[TokenView]| {
+            views
+                .iter()
+                .find(|v| v.record.program_guid == program)
+                .map(|v| v.record.parameters.clone())
+        };
+        Ok(urls
+            .iter()
+            .map(|text| {
+                let url = parse_product_url(text)?;
+                let unchanged = |reason: String, program: Option<&Program>| AffiliatedLink {
+                    original_url: text.clone(),
+                    url: text.clone(),
+                    program: program.map(|p| (p.program_guid, p.name.clone())),
+                    level: AppliedLevel::None,
+                    reason: Some(reason),
+                };
+                let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+                if SHORT_LINK_HOSTS
+                    .iter()
+                    .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+                {
+                    return Ok(unchanged(
+                        format!(
+                            "{host} is a short-link host; expand the link to its product URL first"
+                        ),
+                        None,
+                    ));
+                }
+                let Some(program) = find_program(&programs, &url) else {
+                    return Ok(unchanged(
+                        format!("No affiliate program covers {host}"),
+                        None,
+                    ));
+                };
+                let (tokens, level) = match tokens_for(program.program_guid, &group_tokens) {
+                    Some(tokens) => (tokens, AppliedLevel::Group),
+                    None => match tokens_for(program.program_guid, &user_tokens) {
+                        Some(tokens) => (tokens, AppliedLevel::User),
+                        None => {
+                            return Ok(unchanged(
+                                format!("No tokens are connected for {}", program.name),
+                                Some(program),
+                            ))
+                        }
+                    },
+                };
+                Ok(match apply(program, &url, &tokens) {
+                    Applied::Rewritten(rewritten) => AffiliatedLink {
+                        original_url: text.clone(),
+                        url: rewritten,
+                        program: Some((program.program_guid, program.name.clone())),
+                        level,
+                        reason: None,
+                    },
+                    Applied::Unsupported(reason) => unchanged(reason, Some(program)),
+                })
+            })
+            .collect())
+    }
+
+    /// One URL; an unusable URL is a validation error of the request.
+    pub async fn affiliate_link(
+        &self,
+        caller: &Account,
+        username: Option<&str>,
+        url: Option<&str>,
+        group_id: Option<u32>,
+    ) -> Result<AffiliatedLink> {
+        let url = url.map(str::trim).unwrap_or("");
+        if url.is_empty() {
+            return Err(DomainError::invalid(Problem::new(
+                "NotEmpty",
+                "Url",
+                "'Url' must not be empty.",
+            )));
+        }
+        let mut links = self
+            .affiliate_links(caller, username, &[url.to_string()], group_id)
+            .await?;
+        links.pop().expect("one link per URL").map_err(|e| {
+            DomainError::invalid(Problem::new(
+                "InvalidUrl",
+                "Url",
+                format!("'Url' is not usable: {e}."),
+            ))
+        })
     }
 
     // ---- token-set snapshots ---------------------------------------------------

@@ -1,8 +1,8 @@
 //! Domain records as wire DTOs.
 
 use super::dtos::{
-    AffiliateProgram, AffiliateProgramInfo, AffiliateProgramParameter, AffiliateTokensSet,
-    GroupInfo,
+    AffiliateLink, AffiliateProgram, AffiliateProgramInfo, AffiliateProgramParameter,
+    AffiliateTokensSet, GetAffiliateLinkResponse, GroupInfo,
 };
 use affiliation::ids::{canonical, n_form};
 use affiliation::model::{Group, Program, ProgramTokens, TokenSetSnapshot, TokenView};
@@ -74,5 +74,43 @@ pub fn group_info(group: Group) -> GroupInfo {
         group_id: group.id,
         name: group.name,
         created_at: Some(timestamp(group.created_at)),
+    }
+}
+
+pub fn link(link: affiliation::AffiliatedLink) -> AffiliateLink {
+    AffiliateLink {
+        affiliated: link.level != affiliation::AppliedLevel::None,
+        url: Some(link.url),
+        original_url: Some(link.original_url),
+        program_guid: link.program.as_ref().map(|(guid, _)| canonical(*guid)),
+        program_name: link.program.map(|(_, name)| name),
+        level: Some(link.level.as_str().to_string()),
+        reason: link.reason,
+        error_code: None,
+    }
+}
+
+pub fn link_error(original_url: &str, error: affiliation::link::LinkError) -> AffiliateLink {
+    AffiliateLink {
+        url: Some(original_url.to_string()),
+        original_url: Some(original_url.to_string()),
+        level: Some(affiliation::AppliedLevel::None.as_str().to_string()),
+        reason: Some(error.to_string()),
+        error_code: Some("InvalidUrl".into()),
+        ..Default::default()
+    }
+}
+
+pub fn single_link(link: affiliation::AffiliatedLink) -> GetAffiliateLinkResponse {
+    let item = self::link(link);
+    GetAffiliateLinkResponse {
+        url: item.url,
+        original_url: item.original_url,
+        affiliated: item.affiliated,
+        program_guid: item.program_guid,
+        program_name: item.program_name,
+        level: item.level,
+        reason: item.reason,
+        response_status: None,
     }
 }

@@ -289,4 +289,57 @@ dto! {
         success: bool as "success" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
+
+    /// (ours) Rewrite a product link with the caller's affiliate tokens.
+    pub struct GetAffiliateLinkRequest {
+        /// The product URL (http or https, at most 8 KiB).
+        url: Option<String> as "url" in query,
+        /// The group whose overrides apply first; without it only user-level tokens apply.
+        group_id: Option<u32> as "groupId" in query,
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in query,
+    }
+
+    pub struct GetAffiliateLinkResponse {
+        /// The link with the affiliate parameters applied (the original when none apply).
+        url: Option<String> as "url" in body,
+        original_url: Option<String> as "originalUrl" in body,
+        /// Whether tokens were applied.
+        affiliated: bool as "affiliated" in body,
+        program_guid: Option<String> as "programGuid" in body,
+        program_name: Option<String> as "programName" in body,
+        /// Whose tokens were applied: group, user or none.
+        level: Option<String> as "level" in body,
+        /// Why the link was left unchanged.
+        reason: Option<String> as "reason" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// One link of a batch link answer.
+    pub struct AffiliateLink {
+        url: Option<String> as "url" in body,
+        original_url: Option<String> as "originalUrl" in body,
+        affiliated: bool as "affiliated" in body,
+        program_guid: Option<String> as "programGuid" in body,
+        program_name: Option<String> as "programName" in body,
+        level: Option<String> as "level" in body,
+        reason: Option<String> as "reason" in body,
+        /// Set when this URL could not be used (e.g. InvalidUrl).
+        error_code: Option<String> as "errorCode" in body,
+    }
+
+    /// (ours) Rewrite up to 1,000 product links at once.
+    pub struct PostAffiliateLinksRequest {
+        /// The product URLs.
+        urls: Vec<String> as "urls" in body,
+        /// The group whose overrides apply first.
+        group_id: Option<u32> as "groupId" in body,
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in body,
+    }
+
+    pub struct PostAffiliateLinksResponse {
+        links: Vec<AffiliateLink> as "links" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
 }

@@ -269,5 +269,37 @@ the information we have for the affiliate network, this information may be obtai
                 app.delete_group(&caller, req.username.as_deref(), req.group_id).await?;
                 Ok(DeleteGroupResponse { success: true, response_status: None })
             })),
+        operation::<GetAffiliateLinkRequest, GetAffiliateLinkResponse>()
+            .route(Verb::Get, "/v4/affiliate-link")
+            .summary("Rewrite a product link with the affiliate tokens that apply to it")
+            .notes("The group's override for the matching program applies first, then the user's own tokens; \
+otherwise the link is returned unchanged with the reason. Existing affiliate parameters are replaced, never duplicated.")
+            .authenticated(call(app, |app, caller, req: GetAffiliateLinkRequest| async move {
+                let link = app
+                    .affiliate_link(&caller, req.username.as_deref(), req.url.as_deref(), req.group_id)
+                    .await?;
+                Ok(convert::single_link(link))
+            })),
+        operation::<PostAffiliateLinksRequest, PostAffiliateLinksResponse>()
+            .route(Verb::Post, "/v4/affiliate-links")
+            .summary("Rewrite up to 1,000 product links at once")
+            .notes("Each link is answered in order; a URL that cannot be used carries errorCode InvalidUrl and does not fail the others.")
+            .authenticated(call(app, |app, caller, req: PostAffiliateLinksRequest| async move {
+                let results = app
+                    .affiliate_links(&caller, req.username.as_deref(), &req.urls, req.group_id)
+                    .await?;
+                Ok(PostAffiliateLinksResponse {
+                    links: req
+                        .urls
+                        .iter()
+                        .zip(results)
+                        .map(|(url, result)| match result {
+                            Ok(link) => convert::link(link),
+                            Err(error) => convert::link_error(url, error),
+                        })
+                        .collect(),
+                    response_status: None,
+                })
+            })),
     ]
 }
