@@ -3,6 +3,7 @@
 use crate::auth::{presented_credentials, Presented};
 use crate::binding::{normalize_keys, overlay_text_values};
 use crate::codec::{format_from_accept, format_of_media_type, jsv_alias};
+use crate::metadata::ServiceDescription;
 use crate::routing::{RouteTable, Target};
 use crate::{Authenticator, Format, Operation, ServiceError, TypeInfo, Verb};
 use axum::body::Body;
@@ -86,7 +87,10 @@ impl<A: Authenticator> Host<A> {
 
     pub fn into_router(self) -> Router {
         let routes = RouteTable::new(&self.operations);
+        let description =
+            ServiceDescription::new(self.service_name, &self.operations, self.xml_namespaces);
         let inner = Arc::new(Inner {
+            description,
             routes,
             operations: self.operations,
             authenticator: self.authenticator,
@@ -100,6 +104,7 @@ impl<A: Authenticator> Host<A> {
 }
 
 struct Inner<A: Authenticator> {
+    description: ServiceDescription,
     routes: RouteTable,
     operations: Vec<Operation<A::Identity>>,
     authenticator: A,
@@ -115,6 +120,7 @@ fn error_response_type() -> TypeInfo {
         name: "ErrorResponse",
         description: "An error raised before the request reached an operation.",
         namespace: Some(crate::schema::SERVICESTACK_TYPES_NAMESPACE),
+        base: None,
         members: vec![crate::Member {
             name: "responseStatus",
             type_name: "ResponseStatus".into(),
@@ -230,8 +236,13 @@ impl<A: Authenticator> Inner<A> {
             content_type: header(header::CONTENT_TYPE),
         };
 
-        if parts.uri.path() == "/health" && parts.method == http::Method::GET {
-            return (None, self.health().await);
+        if parts.method == http::Method::GET {
+            if parts.uri.path() == "/health" {
+                return (None, self.health().await);
+            }
+            if let Some(response) = self.metadata(&parts, query_value("op"), query_value("lang")) {
+                return (None, response);
+            }
         }
 
         let method_name = parts
@@ -480,6 +491,74 @@ impl<A: Authenticator> Inner<A> {
             let first = errors[0].message.clone();
             Err(ServiceError::serialization(first).with_field_errors(errors))
         }
+    }
+
+    /// The self-description routes; `None` when the path is not one of them.
+    fn metadata(
+        &self,
+        parts: &http::request::Parts,
+        op: Option<&str>,
+        lang: Option<&str>,
+    ) -> Option<Response> {
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost");
+        let base_url = format!("http://{host}");
+        let description = &self.description;
+        let (content_type, body) = match parts.uri.path() {
+            "/metadata" => ("text/html; charset=utf-8", description.index_page()),
+            "/types" => (
+                Format::Json.content_type(),
+                description.types_index(&base_url).to_string(),
+            ),
+            "/types/metadata" | "/types/metadata.json" => (
+                Format::Json.content_type(),
+                description.metadata_json().to_string(),
+            ),
+            "/types/python" => (
+                "text/plain; charset=utf-8",
+                description.python(Some(&base_url)),
+            ),
+            "/types/typescript" => (
+                "text/plain; charset=utf-8",
+                description.typescript(Some(&base_url)),
+            ),
+            "/types/csharp" => (
+                "text/plain; charset=utf-8",
+                description.csharp(Some(&base_url)),
+            ),
+            "/openapi.json" => (
+                Format::Json.content_type(),
+                description.openapi().to_string(),
+            ),
+            "/openapi" | "/docs" => ("text/html; charset=utf-8", description.openapi_page()),
+            path => {
+                let format = path
+                    .strip_prefix('/')?
+                    .strip_suffix("/metadata")
+                    .and_then(Format::from_name)?;
+                match op.and_then(|name| description.operation(name)) {
+                    Some(op) => (
+                        "text/html; charset=utf-8",
+                        description.operation_page(op, format, lang.unwrap_or("python"), &base_url),
+                    ),
+                    None if op.is_none() => ("text/html; charset=utf-8", description.index_page()),
+                    None => {
+                        let error = ServiceError::not_found(
+                            "The operation does not exist for this service",
+                        );
+                        return Some(self.error_response(&error, None, &Answer::new(Format::Json)));
+                    }
+                }
+            }
+        };
+        let mut response = Response::new(Body::from(body));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        Some(response)
     }
 
     async fn health(&self) -> Response {

@@ -13,6 +13,7 @@ mod binding;
 mod codec;
 mod error;
 mod host;
+mod metadata;
 mod operation;
 mod routing;
 mod schema;
@@ -22,6 +23,7 @@ pub use binding::parse_bool;
 pub use codec::{escape_html, Format};
 pub use error::{FieldError, ResponseStatus, ServiceError};
 pub use host::{Host, DEFAULT_MAX_BODY_BYTES};
+pub use metadata::{OperationInfo, ServiceDescription};
 pub use operation::{operation, Operation, OperationBuilder, RouteDecl, Verb};
 pub use schema::{pascal_case, Binding, Dto, Member, TypeInfo, ValueKind, WireType};
 

@@ -186,6 +186,7 @@ pub fn response_status_type() -> TypeInfo {
         name: "ResponseStatus",
         description: "The error of a failed request.",
         namespace: Some(SERVICESTACK_TYPES_NAMESPACE),
+        base: None,
         members: vec![
             member::<String>("errorCode", "A code naming the error, e.g. NotFound."),
             member::<String>("message", "What went wrong."),
@@ -201,6 +202,7 @@ pub fn response_error_type() -> TypeInfo {
         name: "ResponseError",
         description: "One problem with one member of a request.",
         namespace: Some(SERVICESTACK_TYPES_NAMESPACE),
+        base: None,
         members: vec![
             member::<String>("errorCode", "A code naming the problem."),
             member::<String>("fieldName", "The member, in PascalCase."),
@@ -249,6 +251,9 @@ pub trait Dto: Serialize + DeserializeOwned + Default + Send + Sync + 'static {
     const NAME: &'static str;
     const DESCRIPTION: &'static str;
     fn members() -> Vec<Member>;
+    fn base() -> Option<fn() -> TypeInfo> {
+        None
+    }
 }
 
 /// A DTO's name and members, detached from its Rust type.
@@ -258,6 +263,8 @@ pub struct TypeInfo {
     pub description: &'static str,
     /// An XML namespace of its own (ServiceStack's types); `None` means the host's.
     pub namespace: Option<&'static str>,
+    /// The base type whose members this one inherits (they are listed in `members` too).
+    pub base: Option<fn() -> TypeInfo>,
     pub members: Vec<Member>,
 }
 
@@ -267,6 +274,7 @@ impl TypeInfo {
             name: T::NAME,
             description: T::DESCRIPTION,
             namespace: None,
+            base: T::base(),
             members: T::members(),
         }
     }
@@ -275,6 +283,15 @@ impl TypeInfo {
         self.members
             .iter()
             .find(|m| m.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The members this type declares itself (not inherited from its base).
+    pub fn own_members(&self) -> Vec<&Member> {
+        let base = self.base.map(|b| b());
+        self.members
+            .iter()
+            .filter(|m| base.as_ref().is_none_or(|b| b.member(m.name).is_none()))
+            .collect()
     }
 }
 
@@ -294,7 +311,7 @@ impl TypeInfo {
 macro_rules! dto {
     ($(
         $(#[doc = $doc:literal])*
-        pub struct $name:ident {
+        pub struct $name:ident $(: $base:ident)? {
             $(
                 $(#[doc = $fdoc:literal])*
                 $field:ident : $ty:ty as $wire:literal in $binding:ident
@@ -329,6 +346,11 @@ macro_rules! dto {
                     }
                 ),*]
             }
+            $(
+                fn base() -> Option<fn() -> $crate::TypeInfo> {
+                    Some($crate::TypeInfo::of::<$base>)
+                }
+            )?
         }
 
         impl $crate::WireType for $name {

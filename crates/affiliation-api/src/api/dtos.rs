@@ -5,6 +5,19 @@ use servicehost::{dto, ResponseStatus};
 use std::collections::BTreeMap;
 
 dto! {
+    /// The members every token write request has.
+    pub struct AffiliateTokensRequestBase {
+        /// The user to act for; empty means the caller. Only admins may name another user.
+        username: Option<String> as "username" in body,
+        /// Parameter name to value; names must be the program's parameter names.
+        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+    }
+
+    /// The member every response has.
+    pub struct BaseResponse {
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
     /// A program connected by a user or a group, with its tokens.
     pub struct AffiliateProgram {
         /// The catalog program's GUID.
@@ -31,7 +44,7 @@ dto! {
         include_disabled: bool as "includeDisabled" in query,
     }
 
-    pub struct GetUserAffiliateTokensResponse {
+    pub struct GetUserAffiliateTokensResponse : BaseResponse {
         affiliate_programs: Vec<AffiliateProgram> as "affiliateTokensSet" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
@@ -45,7 +58,7 @@ dto! {
     }
 
     /// Add the user's affiliate info for one program.
-    pub struct PostUserAffiliateTokensRequest {
+    pub struct PostUserAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The program to connect (from GET /v3/affiliate-programs).
         program_guid: Option<String> as "programGuid" in body,
         /// The user to act for; empty means the caller.
@@ -54,14 +67,14 @@ dto! {
         parameters: Option<BTreeMap<String, String>> as "parameters" in body,
     }
 
-    pub struct PostUserAffiliateTokensResponse {
+    pub struct PostUserAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Update the user's affiliate info for one program.
-    pub struct PutUserAffiliateTokensRequest {
+    pub struct PutUserAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The token set's GUID (affiliateTokensId).
         guid: Option<String> as "guid" in path,
         /// The user to act for; empty means the caller.
@@ -70,7 +83,7 @@ dto! {
         parameters: Option<BTreeMap<String, String>> as "parameters" in body,
     }
 
-    pub struct PutUserAffiliateTokensResponse {
+    pub struct PutUserAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
@@ -84,7 +97,7 @@ dto! {
         guid: Option<String> as "guid" in path,
     }
 
-    pub struct DeleteUserAffiliateTokensResponse {
+    pub struct DeleteUserAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
@@ -99,13 +112,13 @@ dto! {
         include_disabled: bool as "includeDisabled" in query,
     }
 
-    pub struct GetGroupAffiliateTokensResponse {
+    pub struct GetGroupAffiliateTokensResponse : BaseResponse {
         affiliate_programs: Vec<AffiliateProgram> as "affiliatePrograms" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Add group affiliate override info for one program.
-    pub struct PostGroupAffiliateTokensRequest {
+    pub struct PostGroupAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The group's id.
         group_id: u32 as "groupId" in path,
         /// The program to connect (from GET /v3/affiliate-programs).
@@ -116,14 +129,14 @@ dto! {
         parameters: Option<BTreeMap<String, String>> as "parameters" in body,
     }
 
-    pub struct PostGroupAffiliateTokensResponse {
+    pub struct PostGroupAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Update user's group affiliate info for specific program.
-    pub struct PutGroupAffiliateTokensRequest {
+    pub struct PutGroupAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The group's id.
         group_id: u32 as "groupId" in path,
         /// The token set's GUID (affiliateTokensId).
@@ -134,7 +147,7 @@ dto! {
         parameters: Option<BTreeMap<String, String>> as "parameters" in body,
     }
 
-    pub struct PutGroupAffiliateTokensResponse {
+    pub struct PutGroupAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
@@ -150,7 +163,7 @@ dto! {
         guid: Option<String> as "guid" in path,
     }
 
-    pub struct DeleteGroupAffiliateTokensResponse {
+    pub struct DeleteGroupAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
@@ -168,7 +181,7 @@ dto! {
         username: Option<String> as "username" in query,
     }
 
-    pub struct GetAllGroupAffiliateTokensResponse {
+    pub struct GetAllGroupAffiliateTokensResponse : BaseResponse {
         groups: Vec<GroupAffiliatePrograms> as "groups" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
@@ -239,7 +252,7 @@ dto! {
         country: Option<String> as "country" in query,
     }
 
-    pub struct GetAffiliateProgramsResponse {
+    pub struct GetAffiliateProgramsResponse : BaseResponse {
         affiliate_programs: Vec<AffiliateProgramInfo> as "affiliatePrograms" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
@@ -259,7 +272,7 @@ dto! {
         name: Option<String> as "name" in body,
     }
 
-    pub struct PostGroupResponse {
+    pub struct PostGroupResponse : BaseResponse {
         success: bool as "success" in body,
         group_id: u32 as "groupId" in body,
         name: Option<String> as "name" in body,
@@ -272,7 +285,7 @@ dto! {
         username: Option<String> as "username" in query,
     }
 
-    pub struct GetGroupsResponse {
+    pub struct GetGroupsResponse : BaseResponse {
         groups: Vec<GroupInfo> as "groups" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
@@ -285,7 +298,7 @@ dto! {
         username: Option<String> as "username" in query,
     }
 
-    pub struct DeleteGroupResponse {
+    pub struct DeleteGroupResponse : BaseResponse {
         success: bool as "success" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
@@ -300,7 +313,7 @@ dto! {
         username: Option<String> as "username" in query,
     }
 
-    pub struct GetAffiliateLinkResponse {
+    pub struct GetAffiliateLinkResponse : BaseResponse {
         /// The link with the affiliate parameters applied (the original when none apply).
         url: Option<String> as "url" in body,
         original_url: Option<String> as "originalUrl" in body,
@@ -338,7 +351,7 @@ dto! {
         username: Option<String> as "username" in body,
     }
 
-    pub struct PostAffiliateLinksResponse {
+    pub struct PostAffiliateLinksResponse : BaseResponse {
         links: Vec<AffiliateLink> as "links" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
