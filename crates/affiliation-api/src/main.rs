@@ -2,7 +2,7 @@
 
 mod api;
 
-use affiliation::store::{SqliteStore, Store};
+use affiliation::store::{dump::DumpLine, PgSettings};
 use affiliation::{Affiliation, DomainError};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -21,9 +21,26 @@ const DEFAULT_DATABASE: &str = "sqlite://data/affiliation.db";
     about = "Affiliate-program tokens for users and groups, over ServiceStack-compatible HTTP"
 )]
 struct Cli {
-    /// Database URL: sqlite://PATH (the default, created on first use) or a plain file path.
+    /// Database URL: sqlite://PATH (the default, created on first use), a plain file
+    /// path, or postgres://USER@HOST:PORT/DB.
     #[arg(long, global = true, env = "AFFILIATION_DATABASE_URL", default_value = DEFAULT_DATABASE)]
     database: String,
+    /// PostgreSQL only: connections per node.
+    #[arg(
+        long,
+        global = true,
+        env = "AFFILIATION_DB_POOL_SIZE",
+        default_value_t = 16
+    )]
+    db_pool_size: u32,
+    /// PostgreSQL only: longest a statement may run, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "AFFILIATION_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5000
+    )]
+    db_statement_timeout_ms: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,6 +63,30 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Write the whole database (users' key hashes, groups, tokens, token sets, audit,
+    /// catalog) as JSON lines, to move it to another database.
+    Export {
+        /// File to write; standard output when absent.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Load an export into an empty database.
+    Import { file: std::path::PathBuf },
+    /// Administer the catalog of affiliate programs.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Print the stored catalog in the catalog file format.
+    Export,
+    /// Add or replace the programs of a catalog file (same format as catalog/programs.json).
+    Import { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -114,17 +155,14 @@ fn init_logging() {
     }
 }
 
-async fn open(database: &str) -> Result<Arc<Affiliation>, String> {
-    let store: Arc<dyn Store> =
-        if database.starts_with("postgres://") || database.starts_with("postgresql://") {
-            return Err("PostgreSQL is not supported by this build yet; use sqlite://PATH".into());
-        } else {
-            Arc::new(
-                SqliteStore::open(database)
-                    .await
-                    .map_err(|e| format!("cannot open the database: {e}"))?,
-            )
-        };
+async fn open(cli: &Cli) -> Result<Arc<Affiliation>, String> {
+    let settings = PgSettings {
+        pool_size: cli.db_pool_size,
+        statement_timeout: std::time::Duration::from_millis(cli.db_statement_timeout_ms),
+    };
+    let store = affiliation::store::open(&cli.database, &settings)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
     let app = Arc::new(Affiliation::new(store));
     let catalog = affiliation::catalog::parse_catalog(SHIPPED_CATALOG)?;
     let added = app.seed_catalog(&catalog).await.map_err(describe)?;
@@ -146,8 +184,33 @@ fn describe(error: DomainError) -> String {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let app = open(&cli.database).await?;
+    let app = open(&cli).await?;
     match cli.command {
+        Command::Migrate => {
+            println!("migrations applied ({})", app.store().backend());
+            Ok(())
+        }
+        Command::Export { output } => export(&app, output.as_deref()).await,
+        Command::Import { file } => import(&app, &file).await,
+        Command::Catalog {
+            command: CatalogCommand::Export,
+        } => {
+            let programs = app.programs(true, None).await.map_err(describe)?;
+            let catalog = affiliation::catalog::Catalog::new(programs);
+            let text = serde_json::to_string_pretty(&catalog).map_err(|e| e.to_string())?;
+            println!("{text}");
+            Ok(())
+        }
+        Command::Catalog {
+            command: CatalogCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let programs = affiliation::catalog::parse_catalog(&text)?;
+            let (added, updated) = app.import_catalog(&programs).await.map_err(describe)?;
+            println!("catalog: {added} programs added, {updated} updated");
+            Ok(())
+        }
         Command::Serve { bind } => serve(app, bind).await,
         Command::Users {
             command:
@@ -206,6 +269,46 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+async fn export(app: &Affiliation, output: Option<&std::path::Path>) -> Result<(), String> {
+    use std::io::Write;
+    let lines = app.store().export().await.map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    for line in &lines {
+        text.push_str(&serde_json::to_string(line).map_err(|e| e.to_string())?);
+        text.push('\n');
+    }
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string())?,
+    }
+    eprintln!("exported {} lines", lines.len());
+    Ok(())
+}
+
+async fn import(app: &Affiliation, file: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(number, line)| {
+            serde_json::from_str::<DumpLine>(line)
+                .map_err(|e| format!("{} line {}: {e}", file.display(), number + 1))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let loaded = app
+        .store()
+        .import(&lines)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("imported {loaded} lines");
+    Ok(())
 }
 
 fn print_keys(username: &str, keys: &affiliation::credentials::IssuedKeys, json: bool) {

@@ -2,21 +2,31 @@
 
 use crate::model::{LinkRule, Program};
 use crate::validation::Patterns;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
-#[derive(Debug, Deserialize)]
+/// The catalog file format (`catalog/programs.json`, `catalog export`).
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CatalogFile {
+pub struct Catalog {
     version: u32,
     programs: Vec<Program>,
+}
+
+impl Catalog {
+    pub fn new(programs: Vec<Program>) -> Catalog {
+        Catalog {
+            version: 1,
+            programs,
+        }
+    }
 }
 
 /// Parses a catalog file and checks that it is coherent: unique GUIDs and names,
 /// patterns that compile, examples that pass their own rules, templates whose
 /// placeholders are parameters.
 pub fn parse_catalog(text: &str) -> Result<Vec<Program>, String> {
-    let file: CatalogFile =
+    let file: Catalog =
         serde_json::from_str(text).map_err(|e| format!("catalog does not parse: {e}"))?;
     if file.version != 1 {
         return Err(format!("catalog version {} is not supported", file.version));
@@ -34,29 +44,40 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Program>, String> {
         if !names.insert(name.as_str()) {
             return Err(format!("{name}: name repeated"));
         }
-        for parameter in &program.parameters {
-            if let Some(pattern) = &parameter.pattern {
-                let regex = Patterns::compile(pattern)
-                    .map_err(|e| format!("{name}: pattern of {}: {e}", parameter.name))?;
-                if !parameter.example.is_empty() && !regex.is_match(&parameter.example) {
-                    return Err(format!(
-                        "{name}: example of {} does not match its pattern",
-                        parameter.name
-                    ));
-                }
-            }
-        }
-        if let LinkRule::Template { template, .. } = &program.link {
-            for placeholder in placeholders(template) {
-                if placeholder != "url" && program.parameter(placeholder).is_none() {
-                    return Err(format!(
-                        "{name}: template placeholder {{{placeholder}}} is not a parameter"
-                    ));
-                }
+        check_program(program)?;
+    }
+    Ok(file.programs)
+}
+
+/// Checks one program on its own: patterns compile, examples pass their own rules,
+/// template placeholders are parameters.
+pub fn check_program(program: &Program) -> Result<(), String> {
+    let name = &program.name;
+    if name.trim().is_empty() {
+        return Err("a program needs a name".into());
+    }
+    for parameter in &program.parameters {
+        if let Some(pattern) = &parameter.pattern {
+            let regex = Patterns::compile(pattern)
+                .map_err(|e| format!("{name}: pattern of {}: {e}", parameter.name))?;
+            if !parameter.example.is_empty() && !regex.is_match(&parameter.example) {
+                return Err(format!(
+                    "{name}: example of {} does not match its pattern",
+                    parameter.name
+                ));
             }
         }
     }
-    Ok(file.programs)
+    if let LinkRule::Template { template, .. } = &program.link {
+        for placeholder in placeholders(template) {
+            if placeholder != "url" && program.parameter(placeholder).is_none() {
+                return Err(format!(
+                    "{name}: template placeholder {{{placeholder}}} is not a parameter"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn placeholders(template: &str) -> impl Iterator<Item = &str> {

@@ -167,3 +167,18 @@ pub struct Actor {
     pub subject_id: i64,
     pub at: OffsetDateTime,
 }
+
+/// One entry of a token record's history: who changed what, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub at: OffsetDateTime,
+    /// The authenticated caller's username.
+    pub changed_by: String,
+    /// The user whose data changed.
+    pub subject: String,
+    pub action: String,
+    pub group_id: Option<u32>,
+    pub program_guid: Option<Uuid>,
+    pub before: Option<Parameters>,
+    pub after: Option<Parameters>,
+}

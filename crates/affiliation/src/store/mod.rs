@@ -1,16 +1,22 @@
 //! Storage behind one trait, so handlers never know which database they run on.
 
+pub mod dump;
+mod postgres;
+mod sql;
 mod sqlite;
 
+pub use postgres::{PgSettings, PostgresStore};
 pub use sqlite::SqliteStore;
 
 use crate::credentials::StoredKeys;
 use crate::error::StoreError;
 use crate::model::{
-    Account, Actor, Group, Level, Parameters, Program, TokenRecord, TokenSetSnapshot, TokenView,
-    User,
+    Account, Actor, Group, HistoryEntry, Level, Parameters, Program, TokenRecord, TokenSetSnapshot,
+    TokenView, User,
 };
 use async_trait::async_trait;
+use dump::DumpLine;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -25,6 +31,8 @@ pub enum TokenScope {
 /// Every write is one transaction: the record and its audit entry commit together.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and health.
+    fn backend(&self) -> &'static str;
     async fn ping(&self) -> Result<(), StoreError>;
 
     // Users and their keys.
@@ -53,6 +61,8 @@ pub trait Store: Send + Sync + 'static {
         programs: &[Program],
         at: OffsetDateTime,
     ) -> Result<usize, StoreError>;
+    /// Adds or replaces one program's definition; true when it was added.
+    async fn save_program(&self, program: &Program, actor: &Actor) -> Result<bool, StoreError>;
     async fn programs(&self) -> Result<Vec<Program>, StoreError>;
     async fn program(&self, guid: Uuid) -> Result<Option<Program>, StoreError>;
 
@@ -92,4 +102,22 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
     ) -> Result<TokenSetSnapshot, StoreError>;
     async fn token_set(&self, set_guid: Uuid) -> Result<Option<TokenSetSnapshot>, StoreError>;
+
+    /// The audit entries of one token record, oldest first.
+    async fn history(&self, token_guid: Uuid) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    // Moving between databases.
+    async fn export(&self) -> Result<Vec<DumpLine>, StoreError>;
+    /// Loads a dump into a database without users; returns how many lines were loaded.
+    async fn import(&self, lines: &[DumpLine]) -> Result<usize, StoreError>;
+}
+
+/// Opens the store a database URL names: `postgres://` or `postgresql://` for
+/// PostgreSQL, anything else (`sqlite://path` or a plain path) for SQLite.
+pub async fn open(url: &str, pg: &PgSettings) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(url, pg).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    }
 }

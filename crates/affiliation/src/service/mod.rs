@@ -1,5 +1,8 @@
 //! The operations of the domain: who may act for whom, what is checked, what is stored.
 
+mod catalog_admin;
+mod history;
+
 use crate::credentials::{hash, hashes_match, IssuedKeys};
 use crate::error::{DomainError, Problem, Result, StoreError};
 use crate::ids::parse_guid;
