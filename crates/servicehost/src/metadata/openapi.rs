@@ -46,8 +46,10 @@ pub fn document(service: &ServiceDescription) -> Value {
                     .iter()
                     .map(|m| (m.name.to_string(), member_schema(m)))
                     .collect();
+                // Not required: a missing body binds as the DTO's defaults (then the
+                // operation's validation answers), as ServiceStack does.
                 operation["requestBody"] = json!({
-                    "required": true,
+                    "required": false,
                     "content": { "application/json": { "schema": { "type": "object", "properties": properties } } },
                 });
             }
@@ -74,7 +76,12 @@ pub fn document(service: &ServiceDescription) -> Value {
     );
     schemas.insert(
         "ErrorResponse".into(),
-        json!({ "type": "object", "properties": { "responseStatus": { "$ref": "#/components/schemas/ResponseStatus" } } }),
+        json!({
+            "type": "object",
+            "description": "An error raised before the request reached an operation.",
+            "properties": { "responseStatus": { "$ref": "#/components/schemas/ResponseStatus" } },
+            "required": ["responseStatus"],
+        }),
     );
     json!({
         "openapi": "3.1.0",
@@ -93,7 +100,15 @@ pub fn document(service: &ServiceDescription) -> Value {
 }
 
 fn responses(response: &TypeInfo) -> Value {
-    let error = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{}", response.name) } } } });
+    // An error is the operation's response DTO with its members at their defaults, or, when
+    // the request failed before reaching the operation (e.g. a value that does not parse),
+    // a bare ErrorResponse; both carry the responseStatus.
+    let error = |description: &str| {
+        json!({ "description": description, "content": { "application/json": { "schema": { "anyOf": [
+            { "$ref": format!("#/components/schemas/{}", response.name) },
+            { "$ref": "#/components/schemas/ErrorResponse" },
+        ] } } } })
+    };
     json!({
         "200": { "description": "OK", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{}", response.name) } } } },
         "400": error("Validation failed or the request does not parse"),
@@ -115,6 +130,17 @@ fn type_schema(ty: &TypeInfo) -> Value {
         .map(|m| (m.name.to_string(), member_schema(m)))
         .collect();
     let mut schema = json!({ "type": "object", "properties": properties });
+    // Members that are not optional are always written (defaults included), also in errors,
+    // which carry the response DTO with its defaults.
+    let required: Vec<&str> = ty
+        .members
+        .iter()
+        .filter(|m| !m.optional)
+        .map(|m| m.name)
+        .collect();
+    if !required.is_empty() {
+        schema["required"] = json!(required);
+    }
     let description = ty.description.trim();
     if !description.is_empty() {
         schema["description"] = json!(description);
