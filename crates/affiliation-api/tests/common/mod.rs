@@ -1,6 +1,10 @@
 //! Test harness: the real `affiliation-api` binary on a random port, over real HTTP,
-//! each server with its own SQLite database in a temporary directory.
+//! each server with its own database: a SQLite file in a temporary directory, or,
+//! with `AFFILIATION_TEST_BACKEND=postgres`, a fresh PostgreSQL database (see
+//! `postgres.rs` in this directory).
 #![allow(dead_code)]
+
+pub mod postgres;
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -18,6 +22,8 @@ pub struct Server {
     pub base: String,
     pub database: String,
     dir: Arc<tempfile::TempDir>,
+    /// Keeps a PostgreSQL test database alive while any server uses it.
+    pg: Option<Arc<postgres::TestDatabase>>,
     pub log: Arc<Mutex<Vec<String>>>,
     client: Client,
 }
@@ -82,20 +88,60 @@ impl From<Response> for Reply {
 }
 
 impl Server {
+    /// A server on a new, empty database of the backend under test.
     pub fn start() -> Server {
+        match postgres::backend_under_test() {
+            postgres::Backend::Sqlite => Server::start_sqlite(),
+            postgres::Backend::Postgres => Server::start_postgres(
+                postgres::TestDatabase::create()
+                    .expect("AFFILIATION_TEST_BACKEND=postgres, but PostgreSQL is not reachable"),
+            ),
+        }
+    }
+
+    pub fn start_sqlite() -> Server {
         let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
         let database = format!("sqlite://{}", dir.path().join("affiliation.db").display());
-        Server::start_with(dir, database)
+        Server::start_with(dir, database, None)
+    }
+
+    pub fn start_postgres(database: postgres::TestDatabase) -> Server {
+        let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+        let url = database.url.clone();
+        Server::start_with(dir, url, Some(Arc::new(database)))
+    }
+
+    /// A server on an existing SQLite database URL.
+    pub fn start_with_database(url: &str) -> Server {
+        let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+        Server::start_with(dir, url.to_string(), None)
     }
 
     /// A new server process on the same database (after a stop or a kill).
     pub fn restart(self) -> Server {
-        let (dir, database) = (self.dir.clone(), self.database.clone());
+        let (dir, database, pg) = (self.dir.clone(), self.database.clone(), self.pg.clone());
         drop(self);
-        Server::start_with(dir, database)
+        Server::start_with(dir, database, pg)
     }
 
-    fn start_with(dir: Arc<tempfile::TempDir>, database: String) -> Server {
+    /// Another node on the same database, running beside this one.
+    pub fn another_node(&self) -> Server {
+        Server::start_with(self.dir.clone(), self.database.clone(), self.pg.clone())
+    }
+
+    pub fn backend(&self) -> &'static str {
+        if self.pg.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    }
+
+    fn start_with(
+        dir: Arc<tempfile::TempDir>,
+        database: String,
+        pg: Option<Arc<postgres::TestDatabase>>,
+    ) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--bind", "127.0.0.1:0", "--database", &database])
             .env("RUST_LOG", "info")
@@ -133,6 +179,7 @@ impl Server {
             base: format!("http://{address}"),
             database,
             dir,
+            pg,
             log,
             client: Client::builder()
                 .timeout(Duration::from_secs(30))

@@ -33,6 +33,8 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     const BACKEND: &'static str = "postgres";
+    /// Read committed: the unique indexes settle races between nodes.
+    const BEGIN_WRITE: &'static str = "BEGIN";
 
     pub async fn open(url: &str, settings: &PgSettings) -> Result<PostgresStore, StoreError> {
         let timeout = format!("{}ms", settings.statement_timeout.as_millis());

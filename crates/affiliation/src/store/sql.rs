@@ -379,7 +379,7 @@ macro_rules! sql_store {
                 programs: &[Program],
                 at: OffsetDateTime,
             ) -> Result<usize, StoreError> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with(Self::BEGIN_WRITE).await?;
                 let mut added = 0;
                 for program in programs {
                     let done = sqlx::query(
@@ -400,7 +400,7 @@ macro_rules! sql_store {
             }
 
             async fn save_program(&self, program: &Program, actor: &Actor) -> Result<bool, StoreError> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with(Self::BEGIN_WRITE).await?;
                 let updated = sqlx::query(
                     "UPDATE programs SET name = $1, disabled = $2, definition = $3, updated_at = $4
                      WHERE program_guid = $5",
@@ -463,7 +463,7 @@ macro_rules! sql_store {
             }
 
             async fn create_group(&self, name: &str, actor: &Actor) -> Result<Group, StoreError> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with(Self::BEGIN_WRITE).await?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO groups (owner_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
                 )
@@ -507,7 +507,7 @@ macro_rules! sql_store {
             }
 
             async fn delete_group(&self, id: u32, actor: &Actor) -> Result<bool, StoreError> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with(Self::BEGIN_WRITE).await?;
                 let overrides: Vec<TokenRecord> = sqlx::query(&format!(
                     "SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE group_id = $1 AND owner_id = $2"
                 ))
@@ -580,7 +580,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_token(&self, record: &TokenRecord, actor: &Actor) -> Result<(), StoreError> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with(Self::BEGIN_WRITE).await?;
                 let existing =
                     existing_token_for(&mut tx, record.owner_id, record.level, record.program_guid)
                         .await?;
@@ -624,7 +624,7 @@ macro_rules! sql_store {
                 parameters: &Parameters,
                 actor: &Actor,
             ) -> Result<Option<TokenRecord>, StoreError> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with(Self::BEGIN_WRITE).await?;
                 let Some(before) = token_in(&mut tx, guid).await?.filter(|r| belongs(r, level, actor))
                 else {
                     return Ok(None);
@@ -646,7 +646,7 @@ macro_rules! sql_store {
             }
 
             async fn delete_token(&self, guid: Uuid, level: Level, actor: &Actor) -> Result<bool, StoreError> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with(Self::BEGIN_WRITE).await?;
                 let Some(before) = token_in(&mut tx, guid).await?.filter(|r| belongs(r, level, actor))
                 else {
                     return Ok(false);
@@ -668,7 +668,7 @@ macro_rules! sql_store {
                 snapshot: &TokenSetSnapshot,
                 actor: &Actor,
             ) -> Result<TokenSetSnapshot, StoreError> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with(Self::BEGIN_WRITE).await?;
                 for ProgramTokens { program_guid, affiliate_tokens } in &snapshot.programs {
                     let existing =
                         existing_token_for(&mut tx, snapshot.owner_id, Level::User, *program_guid)
@@ -870,7 +870,7 @@ macro_rules! sql_store {
             }
 
             async fn import(&self, lines: &[DumpLine]) -> Result<usize, StoreError> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with(Self::BEGIN_WRITE).await?;
                 let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
                     .fetch_one(&mut *tx)
                     .await?

@@ -19,6 +19,9 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     const BACKEND: &'static str = "sqlite";
+    /// Take the write lock at the start: a deferred transaction that reads first
+    /// fails at once (not after the busy timeout) when another process wrote meanwhile.
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
 
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or a plain
     /// path) and applies migrations.
