@@ -269,6 +269,11 @@ fn link_rules_are_coherent() {
         for host in &p.hosts {
             assert_eq!(host, &host.to_ascii_lowercase(), "{}", p.name);
             assert!(
+                host.is_ascii(),
+                "{}: {host} must be in its ASCII (punycode) form",
+                p.name
+            );
+            assert!(
                 !host.starts_with("www.") && !host.contains('/') && !host.contains(':'),
                 "{}: {host} should be a bare registrable host",
                 p.name
@@ -313,6 +318,12 @@ const ROWS: &[Row] = &[
         Some("https://amazon.com/dp/B08N5WRWNW?tag=mytag-20&th=1&ascsubtag=newsletter#customerReviews")),
     (AMAZON_US, "https://m.amazon.com/dp/B08N5WRWNW?ref_=mw_dp", This,
         Some("https://m.amazon.com/dp/B08N5WRWNW?ref_=mw_dp&ascsubtag=newsletter&tag=mytag-20")),
+    (
+        AMAZON_US,
+        "https://www.amazon.com/dp/B08N5WRWNW?%74ag=encoded-20&psc=1",
+        This,
+        Some("https://www.amazon.com/dp/B08N5WRWNW?tag=mytag-20&psc=1&ascsubtag=newsletter"),
+    ),
     (AMAZON_US, "https://amzn.to/3xYzAbC", Nothing, None),
     (AMAZON_US, "https://a.co/d/5kXyZ12", Nothing, None),
     // Amazon United Kingdom.
