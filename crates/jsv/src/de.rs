@@ -619,13 +619,11 @@ impl<'de> de::SeqAccess<'de> for SeqAccess<'_, 'de> {
         }
         if !self.first {
             match de.peek() {
+                // A comma always brings an item, empty if nothing follows it (`[a,]` is
+                // `a` and an empty value): that is how a trailing null is written.
                 Some(b',') => {
                     de.pos += 1;
-                    de.skip_ws();
-                    // A trailing comma is tolerated, as ServiceStack does.
-                    if de.peek() == close {
-                        return Ok(None);
-                    }
+                    return seed.deserialize(de).map(Some);
                 }
                 None => return Err(de.error("unterminated list: expected `]`")),
                 _ if close.is_some() => return Err(de.unexpected("in a list: expected `,` or `]`")),

@@ -142,8 +142,14 @@ fn lists_without_brackets() {
         read::<HashMap<String, Vec<u32>>>("{ids:7,none:}"),
         HashMap::from([("ids".to_string(), vec![7]), ("none".to_string(), vec![])])
     );
-    // A trailing comma is tolerated, as ServiceStack does.
-    assert_eq!(read::<Vec<u32>>("[1,2,]"), vec![1, 2]);
+    // A comma always brings an item: an empty one at the end is a trailing null.
+    assert_eq!(
+        read::<Vec<Option<u32>>>("[1,2,]"),
+        vec![Some(1), Some(2), None]
+    );
+    assert_eq!(read::<Value>("[a,]"), json!(["a", ""]));
+    assert_eq!(read::<Value>("a,"), json!(["a", ""]));
+    assert_eq!(read::<(u8, Option<String>)>("[1,]"), (1, None));
     // A whole-document string keeps its commas.
     assert_eq!(read::<String>("Me, Junior"), "Me, Junior");
 }
