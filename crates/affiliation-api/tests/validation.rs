@@ -808,9 +808,14 @@ fn put_and_delete_of_a_token_set_that_is_not_there_is_404() {
         expect_plain(&reply, 404, "NotFound", &format!("DELETE {what} {at:?}"));
     }
     f.assert_unchanged(&before, "PUT/DELETE of missing sets");
-    // A PUT of a missing set is 404 even when its parameters are also bad.
-    let reply = f.put(At::User, UNKNOWN_GUID, json!({ "parameters": {} }));
-    assert!(reply.status == 404 || reply.status == 400, "{}", reply.text);
+    // A PUT of a missing set is 404 even when its parameters are also bad (the
+    // same must hold for another user's set, so existence is checked first).
+    for (at, _) in f.levels() {
+        for parameters in [json!({}), json!({ "nope": "" })] {
+            let reply = f.put(at, UNKNOWN_GUID, json!({ "parameters": parameters }));
+            expect_plain(&reply, 404, "NotFound", &format!("{at:?} {parameters}"));
+        }
+    }
 }
 
 #[test]
@@ -1221,4 +1226,60 @@ fn valid_writes_still_work_after_refused_ones() {
         amazon["affiliateTokens"],
         json!({ "tag": "valerie-23", "ascsubtag": "spring sale" })
     );
+}
+
+#[test]
+fn concurrent_posts_for_the_same_program_connect_it_once() {
+    let f = Fixture::new();
+    let group = f.server.create_group(&f.keys, "Race");
+    for at in [At::User, At::Group(group)] {
+        let replies: Vec<Reply> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let f = &f;
+                    scope.spawn(move || {
+                        f.post(
+                            at,
+                            json!({ "programGuid": f.apple, "parameters": { "at": format!("race{i}ab") } }),
+                        )
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            1,
+            "{at:?}: {statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 409),
+            "{at:?}: {statuses:?}"
+        );
+        let winner =
+            replies.iter().find(|r| r.status == 200).unwrap().json()["affiliateTokensId"].clone();
+        for reply in replies.iter().filter(|r| r.status == 409) {
+            assert_eq!(reply.error_code(), "Conflict");
+            assert_eq!(
+                reply.json()["responseStatus"]["meta"]["AffiliateTokensId"],
+                winner,
+                "{}",
+                reply.text
+            );
+        }
+        let listed = f.server.get(&f.keys, &at.collection()).json();
+        let key = match at {
+            At::User => "affiliateTokensSet",
+            At::Group(_) => "affiliatePrograms",
+        };
+        let apple: Vec<&Value> = listed[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["programGuid"] == f.apple.as_str())
+            .collect();
+        assert_eq!(apple.len(), 1, "{listed}");
+        assert_eq!(apple[0]["affiliateTokensId"], winner);
+    }
 }
