@@ -296,6 +296,11 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
         let name = op["request"]["name"].as_str().unwrap();
         let response = op["response"]["name"].as_str().unwrap();
         let shown = reachable_types(&types, &[name, response]);
+        // The request and its bases: their field tables say where each member travels.
+        let mut request_chain = vec![name.to_string()];
+        while let Some(base) = types[request_chain.last().unwrap()]["inherits"]["name"].as_str() {
+            request_chain.push(base.to_string());
+        }
         for fmt in FORMATS {
             for lang in LANGUAGES {
                 let path = format!("/{fmt}/metadata?op={name}&lang={lang}");
@@ -353,6 +358,13 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
                             page.contains(&format!("<tr><td>{pascal}</td>")),
                             "{path}: the field table of {type_name} lacks {pascal}"
                         );
+                        if request_chain.iter().any(|r| r == type_name) {
+                            let param_type = property["paramType"].as_str().unwrap();
+                            assert!(
+                                page.contains(&format!("<tr><td>{pascal}</td><td>{param_type}</td>")),
+                                "{path}: {type_name}.{pascal} is not shown as a {param_type} parameter"
+                            );
+                        }
                         let member = match lang {
                             "python" => format!("    {}: ", snake_case(wire)),
                             "typescript" => format!("    public {wire}"),

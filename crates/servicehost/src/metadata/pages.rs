@@ -213,7 +213,8 @@ fn field_tables(
     }
     out.push_str("</table>");
     if let Some(base) = base {
-        field_tables(out, &base, false, shown);
+        // A request's base holds request members: they keep their path/query/body binding.
+        field_tables(out, &base, is_request, shown);
     }
     for member in &ty.members {
         if let Some(nested) = member.nested {
