@@ -48,7 +48,7 @@ fn everything_visible_to(server: &Server, keys: &Keys) -> Vec<(String, Value)> {
         paths.push(format!("/v4/groups/{id}/group-affiliate-tokens"));
     }
     let user_tokens = server.get(keys, "/v3/user-affiliate-tokens").json();
-    for token in user_tokens["affiliatePrograms"]
+    for token in user_tokens["affiliateTokensSet"]
         .as_array()
         .expect("user tokens")
     {

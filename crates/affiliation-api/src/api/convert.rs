@@ -1,11 +1,16 @@
 //! Domain records as wire DTOs.
 
 use super::dtos::{
-    AffiliateLink, AffiliateProgram, AffiliateProgramInfo, AffiliateProgramParameter,
-    AffiliateTokensSet, GetAffiliateLinkResponse, GroupInfo,
+    AffiliateLink, AffiliateLinkRule, AffiliateProgram, AffiliateProgramInfo,
+    AffiliateProgramParameter, AffiliateTokensChange, AffiliateTokensSet, GetAffiliateLinkResponse,
+    GroupInfo, PutAffiliateProgramRequest,
 };
-use affiliation::ids::{canonical, n_form};
-use affiliation::model::{Group, Program, ProgramTokens, TokenSetSnapshot, TokenView};
+use affiliation::ids::{canonical, n_form, parse_guid};
+use affiliation::model::{
+    Group, HistoryEntry, LinkRule, Program, ProgramParameter, ProgramTokens, TokenSetSnapshot,
+    TokenView,
+};
+use affiliation::{DomainError, Problem};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -64,8 +69,164 @@ pub fn program_info(program: Program) -> AffiliateProgramInfo {
                 max_length: p.max_length,
                 description: Some(p.description).filter(|d| !d.is_empty()),
                 example: Some(p.example).filter(|e| !e.is_empty()),
+                sensitive: Some(p.sensitive),
             })
             .collect(),
+        link: Some(link_rule(program.link)),
+    }
+}
+
+fn link_rule(rule: LinkRule) -> AffiliateLinkRule {
+    let mut dto = AffiliateLinkRule {
+        kind: String::new(),
+        fixed: None,
+        template: None,
+        optional: None,
+        reason: None,
+    };
+    match rule {
+        LinkRule::Query { fixed } => {
+            dto.kind = "query".into();
+            dto.fixed = Some(fixed);
+        }
+        LinkRule::Template { template, optional } => {
+            dto.kind = "template".into();
+            dto.template = Some(template);
+            dto.optional = Some(optional);
+        }
+        LinkRule::None { reason } => {
+            dto.kind = "none".into();
+            dto.reason = Some(reason);
+        }
+    }
+    dto
+}
+
+/// A catalog administrator's program definition, checked field by field.
+pub fn program_definition(request: PutAffiliateProgramRequest) -> Result<Program, DomainError> {
+    let mut problems = Vec::new();
+    let text = request
+        .program_guid
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let program_guid = parse_guid(&text);
+    if program_guid.is_none() {
+        problems.push(Problem::new(
+            "InvalidGuid",
+            "ProgramGuid",
+            "'Program Guid' is not a valid GUID.",
+        ));
+    }
+    let name = request.name.unwrap_or_default().trim().to_string();
+    if name.is_empty() {
+        problems.push(Problem::new(
+            "NotEmpty",
+            "Name",
+            "'Name' must not be empty.",
+        ));
+    }
+    let link = match request.link {
+        None => LinkRule::Query {
+            fixed: Default::default(),
+        },
+        Some(rule) => match rule.kind.to_ascii_lowercase().as_str() {
+            "query" => LinkRule::Query {
+                fixed: rule.fixed.unwrap_or_default(),
+            },
+            "template" => match rule.template.filter(|t| t.contains("{url}")) {
+                Some(template) => LinkRule::Template {
+                    template,
+                    optional: rule.optional.unwrap_or_default(),
+                },
+                None => {
+                    problems.push(Problem::new(
+                        "InvalidLinkRule",
+                        "Link",
+                        "A template link rule needs a template containing {url}.",
+                    ));
+                    LinkRule::None {
+                        reason: String::new(),
+                    }
+                }
+            },
+            "none" => LinkRule::None {
+                reason: rule.reason.unwrap_or_default(),
+            },
+            _ => {
+                problems.push(Problem::new(
+                    "InvalidLinkRule",
+                    "Link",
+                    "'Link.Kind' must be query, template or none.",
+                ));
+                LinkRule::None {
+                    reason: String::new(),
+                }
+            }
+        },
+    };
+    let parameters: Vec<ProgramParameter> = request
+        .parameters
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| ProgramParameter {
+            display_name: if p.display_name.is_empty() {
+                p.name.clone()
+            } else {
+                p.display_name
+            },
+            name: p.name,
+            required: p.required,
+            pattern: p.pattern.filter(|p| !p.is_empty()),
+            max_length: if p.max_length == 0 {
+                affiliation::model::DEFAULT_MAX_LENGTH
+            } else {
+                p.max_length
+            },
+            description: p.description.unwrap_or_default(),
+            example: p.example.unwrap_or_default(),
+            sensitive: p.sensitive.unwrap_or(false),
+        })
+        .collect();
+    if parameters.iter().any(|p| p.name.trim().is_empty()) {
+        problems.push(Problem::new(
+            "NotEmpty",
+            "Parameters",
+            "Every parameter needs a name.",
+        ));
+    }
+    match program_guid {
+        Some(program_guid) if problems.is_empty() => Ok(Program {
+            program_guid,
+            name,
+            network: request.network.unwrap_or_default(),
+            countries: request.countries.unwrap_or_default(),
+            hosts: request
+                .hosts
+                .unwrap_or_default()
+                .into_iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect(),
+            disabled: request.disabled,
+            parameters,
+            link,
+            notes: String::new(),
+        }),
+        _ => Err(DomainError::Invalid(problems)),
+    }
+}
+
+pub fn history_entry(entry: HistoryEntry) -> AffiliateTokensChange {
+    AffiliateTokensChange {
+        changed_at: timestamp(entry.at),
+        changed_by: entry.changed_by,
+        username: entry.subject,
+        action: entry.action,
+        program_guid: entry.program_guid.map(canonical),
+        group_id: entry.group_id,
+        before: entry.before,
+        after: entry.after,
     }
 }
 

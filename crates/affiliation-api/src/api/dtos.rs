@@ -231,6 +231,23 @@ dto! {
         max_length: u32 as "maxLength" in body,
         description: Option<String> as "description" in body,
         example: Option<String> as "example" in body,
+        /// (ours) Values are secrets: shown masked in histories.
+        sensitive: Option<bool> as "sensitive" in body,
+    }
+
+    /// (ours) How a program's parameters go on a product link.
+    pub struct AffiliateLinkRule {
+        /// query (set query parameters), template (wrap the URL in the network's
+        /// tracking link) or none (links cannot be built by appending parameters).
+        kind: String as "kind" in body,
+        /// query: constant parameters set along with the user's.
+        fixed: Option<BTreeMap<String, String>> as "fixed" in body,
+        /// template: the tracking link, with {url} and {parameterName} placeholders.
+        template: Option<String> as "template" in body,
+        /// template: query parameters appended for optional parameters that have a value.
+        optional: Option<BTreeMap<String, String>> as "optional" in body,
+        /// none: why links cannot be built.
+        reason: Option<String> as "reason" in body,
     }
 
     /// An affiliate program of the catalog.
@@ -242,6 +259,8 @@ dto! {
         hosts: Vec<String> as "hosts" in body,
         disabled: bool as "disabled" in body,
         parameters: Vec<AffiliateProgramParameter> as "parameters" in body,
+        /// (ours) How the parameters go on a product link.
+        link: Option<AffiliateLinkRule> as "link" in body,
     }
 
     /// (ours) The catalog of affiliate programs and the parameters each accepts.
@@ -353,6 +372,68 @@ dto! {
 
     pub struct PostAffiliateLinksResponse : BaseResponse {
         links: Vec<AffiliateLink> as "links" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// (ours) Add a program to the catalog or replace its definition (administrators).
+    pub struct PutAffiliateProgramRequest {
+        /// The program's GUID; a new GUID adds a program.
+        program_guid: Option<String> as "programGuid" in path,
+        name: Option<String> as "name" in body,
+        network: Option<String> as "network" in body,
+        /// ISO 3166 alpha-2 codes of the storefront's countries.
+        countries: Option<Vec<String>> as "countries" in body,
+        /// Hosts whose links the program rewrites (subdomains included).
+        hosts: Option<Vec<String>> as "hosts" in body,
+        /// A disabled program accepts no new tokens and rewrites no links.
+        disabled: bool as "disabled" in body,
+        parameters: Option<Vec<AffiliateProgramParameter>> as "parameters" in body,
+        link: Option<AffiliateLinkRule> as "link" in body,
+    }
+
+    pub struct PutAffiliateProgramResponse : BaseResponse {
+        success: bool as "success" in body,
+        /// True when the program was added, false when an existing one was replaced.
+        created: bool as "created" in body,
+        affiliate_program: Option<AffiliateProgramInfo> as "affiliateProgram" in body,
+        response_status: Option<ResponseStatus> as "responseStatus" in body,
+    }
+
+    /// (ours) One change of a token set: who, when, what.
+    pub struct AffiliateTokensChange {
+        /// ISO-8601 UTC.
+        changed_at: String as "changedAt" in body,
+        /// The authenticated caller (an administrator when acting for the user).
+        changed_by: String as "changedBy" in body,
+        /// The user whose tokens changed.
+        username: String as "username" in body,
+        /// The operation, e.g. PutGroupAffiliateTokens.
+        action: String as "action" in body,
+        program_guid: Option<String> as "programGuid" in body,
+        group_id: Option<u32> as "groupId" in body,
+        /// The tokens before the change (sensitive values masked).
+        before: Option<BTreeMap<String, String>> as "before" in body,
+        /// The tokens after the change (sensitive values masked).
+        after: Option<BTreeMap<String, String>> as "after" in body,
+    }
+
+    /// (ours) The history of one of the user's token sets, oldest change first.
+    pub struct GetUserAffiliateTokensHistoryRequest {
+        guid: Option<String> as "guid" in path,
+        /// The user to act for; empty means the caller. Only admins may name another user.
+        username: Option<String> as "username" in query,
+    }
+
+    /// (ours) The history of one of a group's override token sets, oldest change first.
+    pub struct GetGroupAffiliateTokensHistoryRequest {
+        group_id: u32 as "groupId" in path,
+        guid: Option<String> as "guid" in path,
+        /// The user to act for; empty means the caller. Only admins may name another user.
+        username: Option<String> as "username" in query,
+    }
+
+    pub struct GetAffiliateTokensHistoryResponse : BaseResponse {
+        history: Vec<AffiliateTokensChange> as "history" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 }

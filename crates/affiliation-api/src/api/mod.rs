@@ -237,6 +237,44 @@ the information we have for the affiliate network, this information may be obtai
                     response_status: None,
                 })
             })),
+        operation::<PutAffiliateProgramRequest, PutAffiliateProgramResponse>()
+            .route(Verb::Put, "/v4/affiliate-programs/{programGuid}")
+            .summary("Add a program to the catalog or replace its definition")
+            .notes("Administrators only. Set disabled=true to retire a program: its tokens stay stored but stop \
+applying to links and are listed only with includeDisabled=true.")
+            .authenticated(call(app, |app, caller, req: PutAffiliateProgramRequest| async move {
+                let program = convert::program_definition(req)?;
+                let created = app.save_program(&caller, program.clone()).await?;
+                Ok(PutAffiliateProgramResponse {
+                    success: true,
+                    created,
+                    affiliate_program: Some(convert::program_info(program)),
+                    response_status: None,
+                })
+            })),
+        operation::<GetUserAffiliateTokensHistoryRequest, GetAffiliateTokensHistoryResponse>()
+            .route(Verb::Get, "/v4/user-affiliate-tokens/{guid}/history")
+            .summary("Who changed one of the user's token sets, what, and when")
+            .notes("Oldest change first. Values of parameters the catalog marks sensitive are masked.")
+            .authenticated(call(app, |app, caller, req: GetUserAffiliateTokensHistoryRequest| async move {
+                let entries = app.history(&caller, req.username.as_deref(), Level::User, req.guid.as_deref()).await?;
+                Ok(GetAffiliateTokensHistoryResponse {
+                    history: entries.into_iter().map(convert::history_entry).collect(),
+                    response_status: None,
+                })
+            })),
+        operation::<GetGroupAffiliateTokensHistoryRequest, GetAffiliateTokensHistoryResponse>()
+            .route(Verb::Get, "/v4/groups/{groupId}/group-affiliate-tokens/{guid}/history")
+            .summary("Who changed one of a group's override token sets, what, and when")
+            .notes("Oldest change first. Values of parameters the catalog marks sensitive are masked.")
+            .authenticated(call(app, |app, caller, req: GetGroupAffiliateTokensHistoryRequest| async move {
+                let level = Level::Group(req.group_id);
+                let entries = app.history(&caller, req.username.as_deref(), level, req.guid.as_deref()).await?;
+                Ok(GetAffiliateTokensHistoryResponse {
+                    history: entries.into_iter().map(convert::history_entry).collect(),
+                    response_status: None,
+                })
+            })),
         operation::<PostGroupRequest, PostGroupResponse>()
             .route(Verb::Post, "/v4/groups")
             .summary("Create a group of links")

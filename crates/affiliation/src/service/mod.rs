@@ -75,6 +75,7 @@ const SHORT_LINK_HOSTS: &[&str] = &[
     "amzn.asia",
     "ebay.us",
     "geni.us",
+    "etsy.me",
 ];
 
 /// One program's tokens in a token-set write, as the client sent them.
@@ -506,6 +507,12 @@ impl Affiliation {
                         None,
                     ));
                 };
+                if program.disabled {
+                    return Ok(unchanged(
+                        format!("{} is retired; its tokens no longer apply", program.name),
+                        Some(program),
+                    ));
+                }
                 let (tokens, level) = match tokens_for(program.program_guid, &group_tokens) {
                     Some(tokens) => (tokens, AppliedLevel::Group),
                     None => match tokens_for(program.program_guid, &user_tokens) {
