@@ -1,0 +1,357 @@
+//! The official ServiceStack clients against the real server: PyPI `servicestack` with the
+//! DTOs of /types/python and of the seed page, npm `@servicestack/client` with the DTOs of
+//! /types/typescript, the OpenAPI document checked by `openapi-spec-validator` and exercised
+//! by `schemathesis`. The test projects live in `clients/` with pinned dependencies; they are
+//! installed on first use (a venv in clients/python/.venv, `npm ci` in clients/node).
+//!
+//! Without python3 or node 20+ these tests print SKIPPED and pass, unless
+//! AFFILIATION_REQUIRE_CLIENTS=1 is set (as CI does), in which case they fail.
+
+mod common;
+
+use common::Server;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+fn clients_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../clients")
+}
+
+fn required() -> bool {
+    std::env::var("AFFILIATION_REQUIRE_CLIENTS").is_ok_and(|v| v == "1")
+}
+
+/// A tool that is missing: a visible skip, or a failure when the clients are required.
+fn unavailable(test: &str, why: &str) {
+    if required() {
+        panic!("{test}: {why} (AFFILIATION_REQUIRE_CLIENTS=1)");
+    }
+    eprintln!("SKIPPED {test}: {why}; set AFFILIATION_REQUIRE_CLIENTS=1 to make this a failure");
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn run(command: &mut Command, what: &str) -> Result<Output, String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("{what}: cannot run: {e}"))?;
+    if output.status.success() {
+        Ok(output)
+    } else {
+        Err(format!("{what} failed: {}", describe(&output)))
+    }
+}
+
+/// Serialises set-up between test processes sharing the checkout (threads use OnceLock).
+fn setup_lock(name: &str) -> fs::File {
+    let file = fs::File::create(clients_dir().join(name)).expect("create the set-up lock");
+    file.lock().expect("lock the set-up");
+    file
+}
+
+/// Runs `install` unless `stamp` already holds `content` (what was installed last time).
+fn install_once(
+    stamp: &Path,
+    content: &str,
+    install: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
+    if fs::read_to_string(stamp).is_ok_and(|s| s == content) {
+        return Ok(());
+    }
+    install()?;
+    fs::write(stamp, content).map_err(|e| format!("write {}: {e}", stamp.display()))
+}
+
+enum Setup {
+    Ready(PathBuf),
+    Missing(String),
+    Failed(String),
+}
+
+/// The venv's python with clients/python/requirements.txt installed.
+fn python() -> &'static Setup {
+    static PYTHON: OnceLock<Setup> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let system = std::env::var("AFFILIATION_PYTHON").unwrap_or_else(|_| "python3".into());
+        match Command::new(&system).arg("--version").output() {
+            Ok(output) if output.status.success() => {}
+            _ => return Setup::Missing(format!("{system} is not installed")),
+        }
+        let dir = clients_dir().join("python");
+        let venv = dir.join(".venv");
+        let venv_python = venv.join("bin/python");
+        let _lock = setup_lock(".python-setup.lock");
+        if !venv_python.exists() {
+            let created = run(
+                Command::new(&system).args(["-m", "venv"]).arg(&venv),
+                "python3 -m venv",
+            );
+            if let Err(e) = created {
+                return Setup::Missing(format!(
+                    "cannot create a venv (python3-venv missing?): {e}"
+                ));
+            }
+        }
+        let requirements = match fs::read_to_string(dir.join("requirements.txt")) {
+            Ok(text) => text,
+            Err(e) => return Setup::Failed(format!("read requirements.txt: {e}")),
+        };
+        let started = Instant::now();
+        let installed = install_once(&venv.join(".installed-requirements"), &requirements, || {
+            run(
+                Command::new(&venv_python)
+                    .args(["-m", "pip", "install", "--disable-pip-version-check", "-q"])
+                    .arg("-r")
+                    .arg(dir.join("requirements.txt")),
+                "pip install -r clients/python/requirements.txt",
+            )
+            .map(|_| {
+                eprintln!(
+                    "installed clients/python/requirements.txt in {:?}",
+                    started.elapsed()
+                )
+            })
+        });
+        match installed {
+            Ok(()) => Setup::Ready(venv_python),
+            Err(e) => Setup::Failed(e),
+        }
+    })
+}
+
+/// node (20 or later) with clients/node's locked packages installed.
+fn node() -> &'static Setup {
+    static NODE: OnceLock<Setup> = OnceLock::new();
+    NODE.get_or_init(|| {
+        let version = match Command::new("node").arg("--version").output() {
+            Ok(output) if output.status.success() => {
+                String::from_utf8_lossy(&output.stdout).trim().to_string()
+            }
+            _ => return Setup::Missing("node is not installed".into()),
+        };
+        let major: u32 = version
+            .trim_start_matches('v')
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        if major < 20 {
+            return Setup::Missing(format!("node {version} is older than 20"));
+        }
+        match Command::new("npm").arg("--version").output() {
+            Ok(output) if output.status.success() => {}
+            _ => return Setup::Missing("npm is not installed".into()),
+        }
+        let dir = clients_dir().join("node");
+        let _lock = setup_lock(".node-setup.lock");
+        let lock = match fs::read_to_string(dir.join("package-lock.json")) {
+            Ok(text) => text,
+            Err(e) => return Setup::Failed(format!("read package-lock.json: {e}")),
+        };
+        let stamp = dir.join("node_modules/.installed-package-lock");
+        let installed = install_once(&stamp, &lock, || {
+            run(
+                Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(&dir),
+                "npm ci in clients/node",
+            )
+            .map(|_| ())
+        });
+        match installed {
+            Ok(()) => Setup::Ready(PathBuf::from("node")),
+            Err(e) => Setup::Failed(e),
+        }
+    })
+}
+
+fn ready(setup: &'static Setup, test: &str) -> Option<&'static Path> {
+    match setup {
+        Setup::Ready(path) => Some(path),
+        Setup::Missing(why) => {
+            unavailable(test, why);
+            None
+        }
+        Setup::Failed(why) => panic!("{test}: setting up the client tools failed: {why}"),
+    }
+}
+
+/// A server with two regular users; the environment the client tests read.
+fn server_for_clients() -> (Server, Vec<(&'static str, String)>) {
+    let server = Server::start();
+    let alice = server.add_user("alice", false);
+    let bob = server.add_user("bob", false);
+    let env = vec![
+        ("AFFILIATION_BASE_URL", server.base.clone()),
+        ("AFFILIATION_API_KEY", alice.api_key),
+        ("AFFILIATION_OTHER_KEY", bob.api_key),
+    ];
+    (server, env)
+}
+
+fn pytest(test: &str, file: &str) {
+    let Some(python) = ready(python(), test) else {
+        return;
+    };
+    let (server, env) = server_for_clients();
+    let output = Command::new(python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA", file])
+        .current_dir(clients_dir().join("python"))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .envs(env)
+        .output()
+        .expect("run pytest");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "pytest {file} failed: {}\n--- server log\n{}",
+        describe(&output),
+        server.log_text()
+    );
+    assert!(
+        stdout.contains(" passed") && !stdout.contains(" skipped"),
+        "pytest {file} ran nothing or skipped: {stdout}"
+    );
+    eprintln!("{}", stdout.lines().last().unwrap_or_default());
+}
+
+#[test]
+fn python_client_drives_the_generated_dtos() {
+    pytest(
+        "python_client_drives_the_generated_dtos",
+        "test_generated.py",
+    );
+}
+
+#[test]
+fn python_client_with_the_seed_dtos_and_the_seed_structure() {
+    // The fixture is the seed page's DTO block, verbatim.
+    let seed_page =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/000_d533bb2b47fbe77b.txt");
+    let fixture = fs::read_to_string(clients_dir().join("python/seed_dtos.py")).unwrap();
+    if let Ok(page) = fs::read_to_string(&seed_page) {
+        assert!(
+            page.contains(fixture.trim_end()),
+            "clients/python/seed_dtos.py is not the seed's DTO block verbatim"
+        );
+    }
+    pytest(
+        "python_client_with_the_seed_dtos_and_the_seed_structure",
+        "test_seed.py",
+    );
+}
+
+#[test]
+fn openapi_document_is_valid_openapi_3_1() {
+    pytest("openapi_document_is_valid_openapi_3_1", "test_openapi.py");
+}
+
+/// Examples per operation and phase; with a fixed seed the run is the same every time.
+const SCHEMATHESIS_EXAMPLES: &str = "20";
+
+#[test]
+fn schemathesis_finds_no_server_error_and_no_response_outside_the_schema() {
+    let test = "schemathesis_finds_no_server_error_and_no_response_outside_the_schema";
+    let Some(python) = ready(python(), test) else {
+        return;
+    };
+    let (server, env) = server_for_clients();
+    let key = &env[1].1;
+    let metadata: serde_json::Value = server
+        .request("GET", "/types/metadata")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let routes: usize = metadata["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| op["routes"].as_array().unwrap().len())
+        .sum();
+    let work = tempfile::tempdir().unwrap();
+    let schemathesis = python.with_file_name("schemathesis");
+    let output = Command::new(&schemathesis)
+        .arg("run")
+        .arg(format!("{}/openapi.json", server.base))
+        .args(["--header", &format!("Authorization: Bearer {key}")])
+        .args(["--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"])
+        .args(["--max-examples", SCHEMATHESIS_EXAMPLES, "--seed", "1"])
+        .args(["--generation-database", "none"])
+        .args(["--generation-with-security-parameters", "false"])
+        .args(["--workers", "2", "--no-color"])
+        .current_dir(work.path())
+        .output()
+        .expect("run schemathesis");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "schemathesis found problems: {}\n--- server log (tail)\n{}",
+        describe(&output),
+        server
+            .log_text()
+            .lines()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        stdout.contains(&format!("{routes} selected / {routes} total")),
+        "schemathesis did not test all {routes} routes: {stdout}"
+    );
+    let summary: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("generated") || l.contains("Tested:"))
+        .collect();
+    eprintln!("schemathesis: {}", summary.join(" | "));
+}
+
+#[test]
+fn node_client_drives_the_generated_typescript_dtos() {
+    let test = "node_client_drives_the_generated_typescript_dtos";
+    let Some(node) = ready(node(), test) else {
+        return;
+    };
+    let (server, env) = server_for_clients();
+    let output = Command::new(node)
+        .args(["--test", "--test-reporter=spec", "client.test.mjs"])
+        .current_dir(clients_dir().join("node"))
+        .envs(env)
+        .output()
+        .expect("run node --test");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "node --test failed: {}\n--- server log\n{}",
+        describe(&output),
+        server.log_text()
+    );
+    let count = |label: &str| -> usize {
+        stdout
+            .lines()
+            .find_map(|line| line.trim_start_matches(['ℹ', '#', ' ']).strip_prefix(label))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no '{label}' count in the node output: {stdout}"))
+    };
+    assert!(
+        count("pass ") >= 6,
+        "node --test ran too few tests: {stdout}"
+    );
+    assert_eq!(
+        (count("fail "), count("skipped "), count("cancelled ")),
+        (0, 0, 0),
+        "{stdout}"
+    );
+    eprintln!("node --test: {} passed", count("pass "));
+}
