@@ -1171,7 +1171,6 @@ fn token_set_reads_check_the_set_guid() {
 /// missing both its programGuid and its parameters has two problems, which a
 /// FluentValidation validator (the original) reports together.
 #[test]
-#[ignore = "BUG: a POST without programGuid and without parameters reports only ProgramGuid NotEmpty, not Parameters NotEmpty too"]
 fn missing_program_guid_and_parameters_are_reported_together() {
     let f = Fixture::new();
     let before = f.snapshot();

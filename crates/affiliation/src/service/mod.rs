@@ -329,7 +329,22 @@ impl Affiliation {
         program_guid: Option<&str>,
         parameters: Option<Parameters>,
     ) -> Result<Uuid> {
-        let program_guid = required_guid(program_guid, "ProgramGuid")?;
+        let program_guid = match required_guid(program_guid, "ProgramGuid") {
+            Ok(guid) => guid,
+            // Without a program the parameters cannot be checked, but their absence can:
+            // report it with the GUID's problem, all problems at once.
+            Err(DomainError::Invalid(mut problems)) => {
+                if parameters.as_ref().is_none_or(|p| p.is_empty()) {
+                    problems.push(Problem::new(
+                        "NotEmpty",
+                        "Parameters",
+                        "'Parameters' must not be empty.",
+                    ));
+                }
+                return Err(DomainError::Invalid(problems));
+            }
+            Err(other) => return Err(other),
+        };
         let subject = self.subject_at(caller, username, level).await?;
         let program = self.writable_program(program_guid).await?;
         let parameters = self.checked_parameters(&program, parameters)?;
