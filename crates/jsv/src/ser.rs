@@ -4,6 +4,9 @@
 //! (`None`, `()`, a unit struct) writes nothing at all; as a struct field or a map value the
 //! whole `key:value` pair is then left out, as ServiceStack does. Inside a list it leaves an
 //! empty slot (`[a,,b]`), which reads back as `None`.
+//!
+//! Strings follow the quoting rule of [`needs_quotes`], except that ISO-8601 dates and
+//! date-times are written bare as values, as the spec says (`2001-01-13T01:02:03Z`).
 
 use std::fmt::Write as _;
 
@@ -31,9 +34,13 @@ impl Serializer {
 
 /// Does `s` need quotes to survive a write-and-read? ServiceStack's rule (a JSV structural
 /// character, CR or LF, or the empty string), plus, because our reader skips whitespace
-/// around tokens, a string that begins or ends with whitespace.
+/// around tokens and a byte-order mark at the start of a document, a string that begins or
+/// ends with whitespace or begins with U+FEFF.
 pub(crate) fn needs_quotes(s: &str) -> bool {
-    s.is_empty() || s.contains(['"', ':', ',', '{', '}', '[', ']', '\r', '\n']) || s.trim() != s
+    s.is_empty()
+        || s.contains(['"', ':', ',', '{', '}', '[', ']', '\r', '\n'])
+        || s.trim() != s
+        || s.starts_with('\u{feff}')
 }
 
 /// Writes a string: bare, or in double quotes with each inner `"` doubled.
@@ -50,6 +57,48 @@ pub(crate) fn write_str(out: &mut String, s: &str) {
         out.push('"');
     } else {
         out.push_str(s);
+    }
+}
+
+/// Is `s` an ISO-8601 date or date-time (`2001-01-13`, `2001-01-13T01:02:03Z`,
+/// `2001-01-13T01:02:03.5+01:00`)? The spec has dates written unquoted; as values they read
+/// back unchanged, since a bare value runs to the next `,`, `}` or `]`.
+pub(crate) fn is_iso_date(s: &str) -> bool {
+    fn digits(b: &[u8], n: usize) -> Option<&[u8]> {
+        (b.len() >= n && b[..n].iter().all(u8::is_ascii_digit)).then(|| &b[n..])
+    }
+    fn lit(b: &[u8], c: u8) -> Option<&[u8]> {
+        (b.first() == Some(&c)).then(|| &b[1..])
+    }
+    fn date(b: &[u8]) -> Option<&[u8]> {
+        let b = lit(digits(b, 4)?, b'-')?;
+        digits(lit(digits(b, 2)?, b'-')?, 2)
+    }
+    fn time(b: &[u8]) -> Option<&[u8]> {
+        let mut b = digits(lit(digits(b, 2)?, b':')?, 2)?;
+        if let Some(rest) = lit(b, b':') {
+            b = digits(rest, 2)?;
+            if let Some(rest) = lit(b, b'.') {
+                let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+                b = digits(rest, n.max(1))?;
+            }
+        }
+        match b.first() {
+            Some(b'Z') => Some(&b[1..]),
+            Some(b'+' | b'-') => {
+                let b = digits(&b[1..], 2)?;
+                digits(lit(b, b':').unwrap_or(b), 2)
+            }
+            _ => Some(b),
+        }
+    }
+    let Some(rest) = date(s.as_bytes()) else {
+        return false;
+    };
+    match rest {
+        [] => true,
+        [b'T', rest @ ..] => time(rest).is_some_and(<[u8]>::is_empty),
+        _ => false,
     }
 }
 
@@ -123,7 +172,11 @@ impl<'a> ser::Serializer for &'a mut Serializer {
     }
 
     fn serialize_str(self, v: &str) -> Result<()> {
-        write_str(&mut self.out, v);
+        if is_iso_date(v) {
+            self.out.push_str(v);
+        } else {
+            write_str(&mut self.out, v);
+        }
         Ok(())
     }
 

@@ -43,6 +43,35 @@ fn strings_are_quoted_only_when_they_must_be() {
 }
 
 #[test]
+fn dates_are_written_unquoted() {
+    for date in [
+        "2001-01-13",
+        "2001-01-13T01:02:03Z",
+        "2001-01-13T01:02:03.1234567Z",
+        "2001-01-13T01:02:03+01:00",
+        "2001-01-13T01:02",
+    ] {
+        assert_eq!(write(date), date);
+        let map = BTreeMap::from([("d", date)]);
+        assert_eq!(write(&map), format!("{{d:{date}}}"));
+        assert_eq!(read::<BTreeMap<String, String>>(&write(&map))["d"], date);
+        // A key still needs its quotes, `:` ends a bare key.
+        let keyed = BTreeMap::from([(date, "x")]);
+        assert_eq!(read::<BTreeMap<String, String>>(&write(&keyed))[date], "x");
+    }
+    // Not dates: quoted as any string with a `:` is.
+    for not_a_date in [
+        "2001-01-13 01:02:03",
+        "x2001-01-13T01:02:03Z",
+        "2001-01-13T01:02:03Zz",
+        "2001-01-13T1:02",
+        "2001-01-13T01:02:03+1:00",
+    ] {
+        assert_eq!(write(not_a_date), format!("\"{not_a_date}\""));
+    }
+}
+
+#[test]
 fn booleans_numbers_and_nulls() {
     assert_eq!(write(&true), "True");
     assert_eq!(write(&false), "False");
@@ -391,6 +420,11 @@ fn deep_nesting_is_an_error_not_a_crash() {
 #[test]
 fn byte_order_mark_is_skipped() {
     assert_eq!(read::<Value>("\u{feff}{a:b}"), json!({"a": "b"}));
+    // So a string that starts with one is quoted (found by fuzzing).
+    let s = "\u{feff}\u{c}\0ue";
+    assert_eq!(write(s), format!("\"{s}\""));
+    assert_eq!(read::<Value>(&write(s)), json!(s));
+    assert_eq!(read::<Value>(&format!("\r\n{s}")), json!(s));
 }
 
 #[test]
