@@ -2,7 +2,7 @@
 // TypeScript compiler (together with a usage file that calls @servicestack/client with them),
 // compiles them to JavaScript and imports the result.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -71,6 +71,10 @@ export async function loadDtos(baseUrl) {
         throw new Error(`/types/typescript answered ${reply.status}`);
     }
     const source = await reply.text();
-    const { diagnostics, jsUrl } = compile(source, 'generated');
-    return { source, diagnostics, dtos: await import(jsUrl) };
+    const { diagnostics, jsUrl, dir } = compile(source, 'generated');
+    try {
+        return { source, diagnostics, dtos: await import(jsUrl) };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
 }
