@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod credentials;
 pub mod error;
 pub mod ids;
+pub mod key_cache;
 pub mod link;
 pub mod model;
 pub mod service;

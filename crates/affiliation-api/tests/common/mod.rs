@@ -17,6 +17,13 @@ use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_affiliation-api");
 
+/// A key revoked or rotated from outside a server process (the CLI, another node)
+/// stops working there within one second: servers trust a looked-up key for at most
+/// half a second. Tests that change keys through the CLI wait this long.
+pub fn wait_out_key_cache() {
+    std::thread::sleep(Duration::from_secs(1));
+}
+
 pub struct Server {
     child: Child,
     pub base: String,

@@ -6,6 +6,7 @@ mod history;
 use crate::credentials::{hash, hashes_match, IssuedKeys};
 use crate::error::{DomainError, Problem, Result, StoreError};
 use crate::ids::parse_guid;
+use crate::key_cache::KeyCache;
 use crate::link::{apply, find_program, parse_product_url, Applied, LinkError};
 use crate::model::{
     Account, Actor, Group, Level, Parameters, Program, ProgramTokens, TokenRecord,
@@ -26,6 +27,7 @@ pub const MAX_PROGRAMS_PER_SET: usize = 256;
 pub struct Affiliation {
     store: Arc<dyn Store>,
     patterns: Patterns,
+    keys: KeyCache,
 }
 
 /// A group and its overrides.
@@ -90,6 +92,7 @@ impl Affiliation {
         Affiliation {
             store,
             patterns: Patterns::default(),
+            keys: KeyCache::default(),
         }
     }
 
@@ -102,8 +105,17 @@ impl Affiliation {
     /// The account holding this key. When a secret is presented it must match too.
     pub async fn authenticate(&self, key: &str, secret: Option<&str>) -> Result<Option<Account>> {
         let key_hash = hash(key);
-        let Some((account, secret_hash)) = self.store.account_by_key(&key_hash).await? else {
-            return Ok(None);
+        let (account, secret_hash) = match self.keys.get(&key_hash) {
+            Some(found) => found,
+            None => {
+                let Some((account, secret_hash)) = self.store.account_by_key(&key_hash).await?
+                else {
+                    return Ok(None);
+                };
+                self.keys
+                    .put(key_hash, account.clone(), secret_hash.clone());
+                (account, secret_hash)
+            }
         };
         if let Some(secret) = secret {
             if !hashes_match(&hash(secret), &secret_hash) {
@@ -142,7 +154,9 @@ impl Affiliation {
 
     pub async fn rotate_keys(&self, username: &str) -> Result<IssuedKeys> {
         let keys = IssuedKeys::generate();
-        if !self.store.set_keys(username, Some(&keys.stored())).await? {
+        let stored = self.store.set_keys(username, Some(&keys.stored())).await?;
+        self.keys.clear();
+        if !stored {
             return Err(DomainError::NotFound(format!(
                 "User '{username}' not found"
             )));
@@ -151,7 +165,9 @@ impl Affiliation {
     }
 
     pub async fn revoke_keys(&self, username: &str) -> Result<()> {
-        if !self.store.set_keys(username, None).await? {
+        let revoked = self.store.set_keys(username, None).await?;
+        self.keys.clear();
+        if !revoked {
             return Err(DomainError::NotFound(format!(
                 "User '{username}' not found"
             )));
