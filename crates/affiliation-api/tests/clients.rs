@@ -289,7 +289,9 @@ fn schemathesis_finds_no_server_error_and_no_response_outside_the_schema() {
         .args(["--max-examples", SCHEMATHESIS_EXAMPLES, "--seed", "1"])
         .args(["--generation-database", "none"])
         .args(["--generation-with-security-parameters", "false"])
-        .args(["--workers", "2", "--no-color"])
+        // One worker: deterministic with the seed, and clear of a CPython 3.11 `ast` race
+        // seen with several workers (a schemathesis "Runtime Error", not a finding).
+        .args(["--workers", "1", "--no-color"])
         .current_dir(work.path())
         .output()
         .expect("run schemathesis");
