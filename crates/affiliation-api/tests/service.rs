@@ -376,6 +376,16 @@ fn unknown_operations_and_paths() {
     assert_eq!(reply.status, 405);
     let reply = server.get(&keys, "/no/such/path");
     assert_eq!(reply.status, 404);
+    // A method no operation can have still says what the resource allows.
+    let reply: Reply = server
+        .request("TRACE", "/v4/groups")
+        .bearer_auth(&keys.api_key)
+        .send()
+        .unwrap()
+        .into();
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.error_code(), "NotSupportedException");
+    assert_eq!(reply.headers["allow"], "GET, POST");
 }
 
 #[test]

@@ -257,7 +257,22 @@ impl<A: Authenticator> Inner<A> {
                 "NotSupportedException",
                 format!("The HTTP method {method_name} is not supported"),
             );
-            return (None, self.error_response(&error, None, &early_answer));
+            let mut response = self.error_response(&error, None, &early_answer);
+            // RFC 9110: a 405 says which methods the resource does support.
+            let allow: Vec<&str> = [Verb::Get, Verb::Post, Verb::Put, Verb::Patch, Verb::Delete]
+                .into_iter()
+                .filter(|v| {
+                    matches!(
+                        self.routes.resolve(*v, parts.uri.path()),
+                        Target::Operation { .. }
+                    )
+                })
+                .map(Verb::as_str)
+                .collect();
+            if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+            return (None, response);
         };
 
         let (index, path_values, predefined, route_format, batch) =
