@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP.
 
 pub mod catalog;
+pub mod catalog_cache;
 pub mod credentials;
 pub mod error;
 pub mod ids;

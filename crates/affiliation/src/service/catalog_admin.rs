@@ -18,7 +18,9 @@ impl Affiliation {
             subject_id: caller.id,
             at: now(),
         };
-        Ok(self.store.save_program(&program, &actor).await?)
+        let added = self.store.save_program(&program, &actor).await?;
+        self.catalog.clear();
+        Ok(added)
     }
 
     /// Turns a program off or on again (admins only). A disabled program accepts no
@@ -38,10 +40,10 @@ impl Affiliation {
                 "'Program Guid' is not a valid GUID.",
             ))
         })?;
-        let mut program =
-            self.store.program(guid).await?.ok_or_else(|| {
-                DomainError::NotFound(format!("Affiliate program {guid} not found"))
-            })?;
+        let mut program = self
+            .program(guid)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("Affiliate program {guid} not found")))?;
         program.disabled = disabled;
         self.save_program(caller, program.clone()).await?;
         Ok(program)
@@ -61,6 +63,7 @@ impl Affiliation {
                 added += 1;
             }
         }
+        self.catalog.clear();
         Ok((added, programs.len() - added))
     }
 }

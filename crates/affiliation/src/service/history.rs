@@ -21,7 +21,7 @@ impl Affiliation {
         let guid: Uuid = super::required_guid(guid, "Guid")?;
         let subject = self.subject_at(caller, username, level).await?;
         let record = self.owned_token(&subject, level, guid).await?;
-        let program = self.store.program(record.program_guid).await?;
+        let program = self.program(record.program_guid).await?;
         let sensitive: Vec<&str> = program
             .iter()
             .flat_map(|p| p.parameters.iter())

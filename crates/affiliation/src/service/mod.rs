@@ -3,6 +3,7 @@
 mod catalog_admin;
 mod history;
 
+use crate::catalog_cache::CatalogCache;
 use crate::credentials::{hash, hashes_match, IssuedKeys};
 use crate::error::{DomainError, Problem, Result, StoreError};
 use crate::ids::parse_guid;
@@ -28,6 +29,7 @@ pub struct Affiliation {
     store: Arc<dyn Store>,
     patterns: Patterns,
     keys: KeyCache,
+    catalog: CatalogCache,
 }
 
 /// A group and its overrides.
@@ -93,6 +95,7 @@ impl Affiliation {
             store,
             patterns: Patterns::default(),
             keys: KeyCache::default(),
+            catalog: CatalogCache::default(),
         }
     }
 
@@ -194,9 +197,28 @@ impl Affiliation {
 
     // ---- catalog --------------------------------------------------------------
 
+    /// Every stored program, from the catalog cache.
+    async fn catalog(&self) -> Result<Arc<Vec<Program>>> {
+        if let Some(programs) = self.catalog.get() {
+            return Ok(programs);
+        }
+        Ok(self.catalog.put(self.store.programs().await?))
+    }
+
+    async fn program(&self, guid: Uuid) -> Result<Option<Program>> {
+        Ok(self
+            .catalog()
+            .await?
+            .iter()
+            .find(|p| p.program_guid == guid)
+            .cloned())
+    }
+
     /// Loads the shipped catalog: adds programs not stored yet, never overwrites.
     pub async fn seed_catalog(&self, programs: &[Program]) -> Result<usize> {
-        Ok(self.store.add_missing_programs(programs, now()).await?)
+        let added = self.store.add_missing_programs(programs, now()).await?;
+        self.catalog.clear();
+        Ok(added)
     }
 
     pub async fn programs(
@@ -214,7 +236,7 @@ impl Affiliation {
                 )));
             }
         }
-        let mut programs = self.store.programs().await?;
+        let mut programs: Vec<Program> = self.catalog().await?.as_ref().clone();
         programs.retain(|p| {
             (include_disabled || !p.disabled)
                 && country.is_none_or(|c| p.countries.iter().any(|pc| pc.eq_ignore_ascii_case(c)))
@@ -448,7 +470,7 @@ impl Affiliation {
     }
 
     async fn writable_program(&self, program_guid: Uuid) -> Result<Program> {
-        let program = self.store.program(program_guid).await?.ok_or_else(|| {
+        let program = self.program(program_guid).await?.ok_or_else(|| {
             DomainError::NotFound(format!("Affiliate program {program_guid} not found"))
         })?;
         if program.disabled {
@@ -497,7 +519,7 @@ impl Affiliation {
         }
         let level = group_id.map_or(Level::User, Level::Group);
         let subject = self.subject_at(caller, username, level).await?;
-        let programs = self.store.programs().await?;
+        let programs = self.catalog().await?;
         let user_tokens = self.store.tokens(subject.id, TokenScope::User).await?;
         let group_tokens = match group_id {
             Some(id) => self.store.tokens(subject.id, TokenScope::Group(id)).await?,
