@@ -1,0 +1,241 @@
+//! The load generator: N keep-alive HTTP/1.1 connections (hyper 1 client), each
+//! sending its next request as soon as the previous answer is read (closed loop), or
+//! on a fixed schedule (paced: open loop at a given total rate). Latencies go into an
+//! HDR histogram in microseconds.
+
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Builds the next request of connection `connection` (the counter increases per request).
+pub type MakeRequest =
+    Arc<dyn Fn(usize, u64, &mut SmallRng) -> Request<Full<Bytes>> + Send + Sync + 'static>;
+
+pub struct Load {
+    pub address: SocketAddr,
+    pub connections: usize,
+    pub duration: Duration,
+    /// Total requests per second over all connections; `None`: as fast as answered.
+    pub rate: Option<f64>,
+    pub make: MakeRequest,
+}
+
+pub struct PassResult {
+    pub completed: u64,
+    /// Answers that are not 2xx, and transport errors.
+    pub errors: u64,
+    pub first_error: Option<String>,
+    pub elapsed: Duration,
+    pub latency_us: Histogram<u64>,
+}
+
+impl PassResult {
+    pub fn per_second(&self) -> f64 {
+        self.completed as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        self.latency_us.value_at_quantile(q) as f64 / 1000.0
+    }
+}
+
+struct ConnectionResult {
+    completed: u64,
+    errors: u64,
+    first_error: Option<String>,
+    started: Instant,
+    last: Instant,
+    latency_us: Histogram<u64>,
+}
+
+pub fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds")
+}
+
+pub async fn connect(address: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("connect {address}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(sender)
+}
+
+/// One request on a fresh connection: status and body (for checks before a pass).
+pub async fn fetch(
+    address: SocketAddr,
+    request: Request<Full<Bytes>>,
+) -> Result<(hyper::StatusCode, hyper::HeaderMap, Bytes), String> {
+    let mut sender = connect(address).await?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| format!("request: {e}"))?;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| format!("body: {e}"))?
+        .to_bytes();
+    Ok((parts.status, parts.headers, body))
+}
+
+pub async fn run(load: Load) -> Result<PassResult, String> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(load.connections));
+    let mut tasks = Vec::with_capacity(load.connections);
+    for index in 0..load.connections {
+        let sender = connect(load.address).await?;
+        let barrier = barrier.clone();
+        let make = load.make.clone();
+        let (address, duration, connections, rate) =
+            (load.address, load.duration, load.connections, load.rate);
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let interval = rate.map(|r| Duration::from_secs_f64(connections as f64 / r));
+            connection_loop(
+                sender,
+                address,
+                index,
+                connections,
+                duration,
+                interval,
+                make,
+            )
+            .await
+        }));
+    }
+    let mut total = PassResult {
+        completed: 0,
+        errors: 0,
+        first_error: None,
+        elapsed: Duration::ZERO,
+        latency_us: histogram(),
+    };
+    let mut first_start: Option<Instant> = None;
+    let mut last_end: Option<Instant> = None;
+    for task in tasks {
+        let result = task.await.map_err(|e| format!("load task: {e}"))?;
+        total.completed += result.completed;
+        total.errors += result.errors;
+        if total.first_error.is_none() {
+            total.first_error = result.first_error;
+        }
+        total
+            .latency_us
+            .add(&result.latency_us)
+            .map_err(|e| e.to_string())?;
+        first_start = Some(first_start.map_or(result.started, |s| s.min(result.started)));
+        last_end = Some(last_end.map_or(result.last, |e| e.max(result.last)));
+    }
+    if let (Some(start), Some(end)) = (first_start, last_end) {
+        total.elapsed = end.saturating_duration_since(start);
+    }
+    Ok(total)
+}
+
+async fn connection_loop(
+    mut sender: SendRequest<Full<Bytes>>,
+    address: SocketAddr,
+    index: usize,
+    connections: usize,
+    duration: Duration,
+    interval: Option<Duration>,
+    make: MakeRequest,
+) -> ConnectionResult {
+    let started = Instant::now();
+    let end = started + duration;
+    let mut rng = SmallRng::seed_from_u64(0x5eed_0000 + index as u64);
+    let mut result = ConnectionResult {
+        completed: 0,
+        errors: 0,
+        first_error: None,
+        started,
+        last: started,
+        latency_us: histogram(),
+    };
+    // Paced: connection i sends at started + (i/N + k) * interval, k = 0, 1, ...
+    let mut scheduled = interval.map(|i| started + i.mul_f64(index as f64 / connections as f64));
+    let mut previous_done = started;
+    let mut counter = 0u64;
+    loop {
+        let mut origin = None;
+        if let (Some(at), Some(interval)) = (scheduled, interval) {
+            if at >= end {
+                break;
+            }
+            if previous_done > at {
+                // The server held us past this request's slot: count from the slot, so
+                // the queueing the server caused is in the latency (no coordinated
+                // omission). Timer slack alone (the slot passed while we slept) is not.
+                origin = Some(at);
+            } else {
+                tokio::time::sleep_until(at.into()).await;
+            }
+            scheduled = Some(at + interval);
+        } else if Instant::now() >= end {
+            break;
+        }
+        let request = make(index, counter, &mut rng);
+        counter += 1;
+        if sender.ready().await.is_err() {
+            match connect(address).await {
+                Ok(fresh) => sender = fresh,
+                Err(e) => {
+                    note_error(&mut result, e);
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            }
+        }
+        let sent = Instant::now();
+        let outcome = match sender.send_request(request).await {
+            Ok(response) => {
+                let status = response.status();
+                match response.into_body().collect().await {
+                    Ok(_) if status.is_success() => Ok(()),
+                    Ok(body) => Err(format!(
+                        "status {status}: {}",
+                        String::from_utf8_lossy(&body.to_bytes()[..])
+                            .chars()
+                            .take(300)
+                            .collect::<String>()
+                    )),
+                    Err(e) => Err(format!("body: {e}")),
+                }
+            }
+            Err(e) => Err(format!("request: {e}")),
+        };
+        let done = Instant::now();
+        previous_done = done;
+        result.last = done;
+        match outcome {
+            Ok(()) => {
+                result.completed += 1;
+                let micros = done.duration_since(origin.unwrap_or(sent)).as_micros() as u64;
+                result.latency_us.saturating_record(micros.max(1));
+            }
+            Err(e) => note_error(&mut result, e),
+        }
+    }
+    result
+}
+
+fn note_error(result: &mut ConnectionResult, error: String) {
+    result.errors += 1;
+    if result.first_error.is_none() {
+        result.first_error = Some(error);
+    }
+}

@@ -1,0 +1,906 @@
+//! `bench`: the load benchmark of affiliation-api, in one run on one machine.
+//!
+//! Creates a fresh SQLite database (1,000 users, 10,000 groups, 50,000 group token
+//! sets) through `affiliation-api import`, starts `affiliation-api serve` and the
+//! limit server (`limit-server`: hyper answering the same bytes without auth or
+//! storage), drives load over loopback from this process and prints one table
+//! (markdown) on standard output; progress goes to standard error.
+//!
+//! Run it with `scripts/bench` (builds both in release mode first).
+
+mod data;
+mod load;
+mod procs;
+mod store_limit;
+
+use bytes::Bytes;
+use clap::{Parser, ValueEnum};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST};
+use http::{HeaderValue, Method, Request};
+use http_body_util::Full;
+use load::{Load, MakeRequest, PassResult};
+use procs::{Announces, Process};
+use rand::{Rng, SeedableRng};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bench",
+    about = "Load benchmark of affiliation-api: prints one table (markdown) of requests/s, latencies, ratios to the limits and peak RSS"
+)]
+struct Args {
+    /// Seconds per measured pass.
+    #[arg(long, default_value_t = 8.0)]
+    duration: f64,
+    /// Concurrent keep-alive connections of the load generator.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Runs of every pass; the table shows the median of the runs.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// A short smoke run: 1 run of 1 s per pass (overrides --duration and --runs).
+    #[arg(long)]
+    quick: bool,
+    /// Threads of the load generator's runtime (1: current-thread runtime).
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+    /// The paced GET pass runs at this fraction of the measured GET peak.
+    #[arg(long, default_value_t = 0.5)]
+    paced_fraction: f64,
+    /// Passes to run (default: all).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<Pass>,
+    /// Directory for the database and the dump (default: a new temporary directory,
+    /// removed at the end unless --keep).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Keep the temporary directory (database, dump, server log tail).
+    #[arg(long)]
+    keep: bool,
+    /// The server binary (default: `affiliation-api` next to this binary).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// The limit server binary (default: `limit-server` next to this binary).
+    #[arg(long)]
+    limit_bin: Option<PathBuf>,
+    /// RUST_LOG of the server (default: unset, the server's own default `info,sqlx=warn`,
+    /// which logs one line per request).
+    #[arg(long)]
+    server_log: Option<String>,
+    /// Also write the table to this file.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    #[arg(long, default_value_t = 1000)]
+    users: usize,
+    #[arg(long, default_value_t = 10)]
+    groups_per_user: usize,
+    #[arg(long, default_value_t = 5)]
+    programs_per_group: usize,
+    /// Do not build `affiliation-api` first when started by `cargo run`.
+    #[arg(long)]
+    no_build: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Pass {
+    Limit,
+    GetJson,
+    GetApi,
+    GetJsv,
+    Link,
+    Put,
+    Store,
+    Paced,
+}
+
+impl Pass {
+    const LOOP: [Pass; 7] = [
+        Pass::Limit,
+        Pass::GetJson,
+        Pass::GetApi,
+        Pass::GetJsv,
+        Pass::Link,
+        Pass::Put,
+        Pass::Store,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Pass::Limit => "limit",
+            Pass::GetJson => "get-json",
+            Pass::GetApi => "get-api",
+            Pass::GetJsv => "get-jsv",
+            Pass::Link => "link",
+            Pass::Put => "put",
+            Pass::Store => "store",
+            Pass::Paced => "paced",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Sample {
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    server_cores: Option<f64>,
+    client_cores: f64,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let mut args = Args::parse();
+    if args.quick {
+        args.duration = 1.0;
+        args.runs = 1;
+    }
+    if args.runs == 0 || args.connections == 0 || args.duration <= 0.0 {
+        eprintln!("bench: --runs, --connections and --duration must be positive");
+        return ExitCode::FAILURE;
+    }
+    let runtime = if args.client_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.client_threads)
+            .enable_all()
+            .build()
+    }
+    .expect("runtime");
+    match runtime.block_on(bench(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn sibling(name: &str) -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    Ok(exe.with_file_name(name))
+}
+
+/// Under `cargo run`, build the server with the same profile first.
+fn build_server(args: &Args) -> Result<(), String> {
+    let Some(cargo) = std::env::var_os("CARGO") else {
+        return Ok(());
+    };
+    if args.no_build || args.server_bin.is_some() {
+        return Ok(());
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let release = exe
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "release");
+    let mut command = Command::new(cargo);
+    command.args(["build", "-p", "affiliation-api"]);
+    if release {
+        command.arg("--release");
+    }
+    eprintln!("building: {command:?}");
+    let status = command.status().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("building affiliation-api failed".into());
+    }
+    Ok(())
+}
+
+fn log(message: impl AsRef<str>) {
+    eprintln!("[bench] {}", message.as_ref());
+}
+
+async fn bench(args: Args) -> Result<(), String> {
+    build_server(&args)?;
+    let server_bin = match &args.server_bin {
+        Some(path) => path.clone(),
+        None => sibling("affiliation-api")?,
+    };
+    let limit_bin = match &args.limit_bin {
+        Some(path) => path.clone(),
+        None => sibling("limit-server")?,
+    };
+    for bin in [&server_bin, &limit_bin] {
+        if !bin.exists() {
+            return Err(format!(
+                "{} not found: run scripts/bench (it builds affiliation-api and bench in release mode)",
+                bin.display()
+            ));
+        }
+    }
+    let release = server_bin.to_string_lossy().contains("/release/");
+    if !release {
+        log("WARNING: the server binary is not a release build; figures will be low");
+    }
+    let machine = procs::machine();
+    let load_before = procs::load_average();
+    let started_at = time::OffsetDateTime::now_utc();
+    log(format!(
+        "{} cores, {}, {}; load average {load_before}",
+        machine.cores, machine.cpu, machine.kernel
+    ));
+
+    let parent = args.dir.clone().unwrap_or_else(std::env::temp_dir);
+    std::fs::create_dir_all(&parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    let tempdir = tempfile::Builder::new()
+        .prefix("affiliation-bench-")
+        .tempdir_in(&parent)
+        .map_err(|e| format!("temporary directory in {}: {e}", parent.display()))?;
+    let dir = tempdir.path().to_path_buf();
+    let _keep_or_remove = if args.keep {
+        log(format!("keeping {}", dir.display()));
+        let _ = tempdir.keep();
+        None
+    } else {
+        Some(tempdir)
+    };
+
+    // The data set, as an export the server imports.
+    let clock = Instant::now();
+    let (dataset, dump) =
+        data::generate(args.users, args.groups_per_user, args.programs_per_group)?;
+    let generated_in = clock.elapsed();
+    let dump_path = dir.join("dump.jsonl");
+    std::fs::write(&dump_path, &dump).map_err(|e| format!("{}: {e}", dump_path.display()))?;
+    log(format!(
+        "data: {} users, {} groups, {} group token sets; dump {:.1} MiB written in {:.2} s",
+        dataset.users.len(),
+        dataset.groups.len(),
+        dataset.token_sets,
+        dump.len() as f64 / 1048576.0,
+        generated_in.as_secs_f64()
+    ));
+    drop(dump);
+    let database = format!("sqlite://{}", dir.join("bench.db").display());
+    let clock = Instant::now();
+    let output = Command::new(&server_bin)
+        .arg("import")
+        .arg(&dump_path)
+        .args(["--database", &database])
+        .env("RUST_LOG", "warn")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", server_bin.display()))?;
+    let imported_in = clock.elapsed();
+    if !output.status.success() {
+        return Err(format!(
+            "import failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    log(format!(
+        "import: {} in {:.2} s",
+        String::from_utf8_lossy(&output.stdout).trim(),
+        imported_in.as_secs_f64()
+    ));
+
+    // The server.
+    let mut command = Command::new(&server_bin);
+    command
+        .args(["serve", "--bind", "127.0.0.1:0", "--database", &database])
+        .env_remove("RUST_LOG")
+        .env_remove("AFFILIATION_LOG_FORMAT");
+    if let Some(filter) = &args.server_log {
+        command.env("RUST_LOG", filter);
+    }
+    let mut server = Process::start(command, Announces::Stderr)?;
+    let server_pid = server.pid();
+    let idle_rss = procs::status_bytes(server_pid, "VmRSS").unwrap_or(0);
+    log(format!(
+        "server pid {server_pid} on {} (RSS {:.1} MiB idle)",
+        server.address,
+        idle_rss as f64 / 1048576.0
+    ));
+
+    let requests = Requests::new(&dataset, server.address);
+    // The real answer of GET group tokens: the limit server answers exactly these bytes.
+    let reference = requests.get_group(Pass::GetJson, 0);
+    let (status, headers, body) = load::fetch(server.address, reference).await?;
+    if !status.is_success() {
+        return Err(format!(
+            "GET group tokens answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    let body_path = dir.join("limit-body");
+    std::fs::write(&body_path, &body).map_err(|e| e.to_string())?;
+    let mut command = Command::new(&limit_bin);
+    command.arg("--body").arg(&body_path);
+    let mut copied = Vec::new();
+    for (name, value) in &headers {
+        if matches!(
+            name.as_str(),
+            "date" | "content-length" | "connection" | "transfer-encoding"
+        ) {
+            continue;
+        }
+        let line = format!("{name}: {}", value.to_str().unwrap_or_default());
+        command.arg("--header").arg(&line);
+        copied.push(line);
+    }
+    log(format!(
+        "reference answer: {} bytes, headers {copied:?}",
+        body.len()
+    ));
+    let limit = Process::start(command, Announces::Stdout)?;
+
+    // Every pass answers 2xx before it is measured.
+    let passes: Vec<Pass> = if args.only.is_empty() {
+        let mut all = Pass::LOOP.to_vec();
+        all.push(Pass::Paced);
+        all
+    } else {
+        args.only.clone()
+    };
+    for pass in passes.iter().copied().filter(|p| *p != Pass::Store) {
+        let address = if pass == Pass::Limit {
+            limit.address
+        } else {
+            server.address
+        };
+        let make = requests.make(pass, 1);
+        let request = make(0, 0, &mut rand::rngs::SmallRng::seed_from_u64(7));
+        let (status, _, body) = load::fetch(address, request).await?;
+        if !status.is_success() {
+            return Err(format!(
+                "{}: answered {status}: {}",
+                pass.name(),
+                String::from_utf8_lossy(&body)
+            ));
+        }
+        if pass == Pass::Limit {
+            let (_, _, real) =
+                load::fetch(server.address, requests.get_group(Pass::GetJson, 0)).await?;
+            if body.len() != real.len() {
+                log("note: the limit's answer and the real answer differ in length");
+            }
+        }
+    }
+
+    let duration = Duration::from_secs_f64(args.duration);
+    let store_pool = if passes.contains(&Pass::Store) {
+        Some(store_limit::prepare(&dir).await?)
+    } else {
+        None
+    };
+    let mut samples: Vec<(Pass, Sample)> = Vec::new();
+    for run in 1..=args.runs {
+        for pass in Pass::LOOP.iter().copied().filter(|p| passes.contains(p)) {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let sample = match pass {
+                Pass::Store => {
+                    let client_before = procs::cpu_seconds("self").unwrap_or(0.0);
+                    let result = store_limit::run(store_pool.as_ref().unwrap(), duration).await?;
+                    let client = procs::cpu_seconds("self").unwrap_or(0.0) - client_before;
+                    sample_of(&result, None, client)
+                }
+                _ => {
+                    let (address, pid) = if pass == Pass::Limit {
+                        (limit.address, limit.pid())
+                    } else {
+                        (server.address, server_pid)
+                    };
+                    measure(
+                        pid,
+                        Load {
+                            address,
+                            connections: args.connections,
+                            duration,
+                            rate: None,
+                            make: requests.make(pass, args.connections),
+                        },
+                    )
+                    .await?
+                }
+            };
+            log(format!(
+                "run {run}/{} {}",
+                args.runs,
+                describe(pass, &sample)
+            ));
+            samples.push((pass, sample));
+        }
+        if !server.alive() {
+            return Err(format!("the server stopped:\n{}", server.tail()));
+        }
+    }
+
+    // GET group tokens at a fraction of its measured peak, on a fixed schedule.
+    let peak = median(samples_of(&samples, Pass::GetJson).map(|s| s.per_second));
+    let mut paced_rate = None;
+    if passes.contains(&Pass::Paced) {
+        let peak = match peak {
+            Some(peak) => peak,
+            None => {
+                let sample = measure(
+                    server_pid,
+                    Load {
+                        address: server.address,
+                        connections: args.connections,
+                        duration,
+                        rate: None,
+                        make: requests.make(Pass::GetJson, args.connections),
+                    },
+                )
+                .await?;
+                sample.per_second
+            }
+        };
+        let rate = peak * args.paced_fraction;
+        paced_rate = Some(rate);
+        for run in 1..=args.runs {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let sample = measure(
+                server_pid,
+                Load {
+                    address: server.address,
+                    connections: args.connections,
+                    duration,
+                    rate: Some(rate),
+                    make: requests.make(Pass::GetJson, args.connections),
+                },
+            )
+            .await?;
+            log(format!(
+                "run {run}/{} {} (target {rate:.0}/s)",
+                args.runs,
+                describe(Pass::Paced, &sample)
+            ));
+            samples.push((Pass::Paced, sample));
+        }
+    }
+
+    let peak_rss = procs::status_bytes(server_pid, "VmHWM").unwrap_or(0);
+    let limit_rss = procs::status_bytes(limit.pid(), "VmHWM").unwrap_or(0);
+    if !server.alive() {
+        return Err(format!("the server stopped:\n{}", server.tail()));
+    }
+    let load_after = procs::load_average();
+    drop(limit);
+    drop(server);
+
+    let table = Table {
+        args: &args,
+        machine: &machine,
+        started_at,
+        load_before,
+        load_after,
+        dataset: &dataset,
+        generated_in,
+        imported_in,
+        response_bytes: body.len(),
+        samples: &samples,
+        paced_rate,
+        peak_rss,
+        idle_rss,
+        limit_rss,
+    }
+    .render();
+    println!("{table}");
+    if let Some(path) = &args.output {
+        std::fs::write(path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+async fn measure(pid: u32, load: Load) -> Result<Sample, String> {
+    let pid_text = pid.to_string();
+    let server_before = procs::cpu_seconds(&pid_text);
+    let client_before = procs::cpu_seconds("self").unwrap_or(0.0);
+    let result = load::run(load).await?;
+    let client = procs::cpu_seconds("self").unwrap_or(0.0) - client_before;
+    let server = match (server_before, procs::cpu_seconds(&pid_text)) {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    };
+    Ok(sample_of(&result, server, client))
+}
+
+fn sample_of(result: &PassResult, server_cpu: Option<f64>, client_cpu: f64) -> Sample {
+    let seconds = result.elapsed.as_secs_f64().max(1e-9);
+    Sample {
+        per_second: result.per_second(),
+        p50_ms: result.quantile_ms(0.5),
+        p99_ms: result.quantile_ms(0.99),
+        server_cores: server_cpu.map(|c| c / seconds),
+        client_cores: client_cpu / seconds,
+        errors: result.errors,
+        first_error: result.first_error.clone(),
+    }
+}
+
+fn describe(pass: Pass, s: &Sample) -> String {
+    let mut text = format!(
+        "{:<9} {:>9.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  generator {:.2} cores",
+        pass.name(),
+        s.per_second,
+        s.p50_ms,
+        s.p99_ms,
+        s.client_cores
+    );
+    if let Some(server) = s.server_cores {
+        let _ = write!(text, "  server {server:.2} cores");
+    }
+    if s.errors > 0 {
+        let _ = write!(
+            text,
+            "  ERRORS {} (first: {})",
+            s.errors,
+            s.first_error.as_deref().unwrap_or("?")
+        );
+    }
+    text
+}
+
+/// The requests of each pass, spread over the data set: a random group per request
+/// (with its owner's key), or for PUT a random token set among the connection's own
+/// groups.
+struct Requests {
+    host: HeaderValue,
+    groups: Arc<Vec<GroupRequests>>,
+}
+
+struct GroupRequests {
+    id: i64,
+    bearer: HeaderValue,
+    tokens: Vec<String>,
+}
+
+const AMAZON_PRODUCTS: &str = "https://www.amazon.com/dp/B0";
+
+impl Requests {
+    fn new(dataset: &data::Dataset, address: std::net::SocketAddr) -> Requests {
+        let groups = dataset
+            .groups
+            .iter()
+            .map(|g| GroupRequests {
+                id: g.id,
+                bearer: HeaderValue::from_str(&format!(
+                    "Bearer {}",
+                    dataset.users[g.owner].api_key
+                ))
+                .expect("header value"),
+                tokens: g.tokens.clone(),
+            })
+            .collect();
+        Requests {
+            host: HeaderValue::from_str(&address.to_string()).expect("host"),
+            groups: Arc::new(groups),
+        }
+    }
+
+    fn get_group(&self, pass: Pass, index: usize) -> Request<Full<Bytes>> {
+        build_get(pass, &self.host, &self.groups[index], 0)
+    }
+
+    fn make(&self, pass: Pass, connections: usize) -> MakeRequest {
+        let host = self.host.clone();
+        let groups = self.groups.clone();
+        match pass {
+            Pass::Put => Arc::new(move |connection, counter, rng| {
+                // Connection c writes only groups c, c + N, c + 2N, ...
+                let own = (groups.len() - connection).div_ceil(connections);
+                let group = &groups[connection + connections * rng.gen_range(0..own)];
+                let guid = &group.tokens[rng.gen_range(0..group.tokens.len())];
+                let body = format!(r#"{{"parameters":{{"tag":"c{connection}n{counter}-20"}}}}"#);
+                Request::builder()
+                    .method(Method::PUT)
+                    .uri(format!(
+                        "/v4/groups/{}/group-affiliate-tokens/{guid}",
+                        group.id
+                    ))
+                    .header(HOST, host.clone())
+                    .header(AUTHORIZATION, group.bearer.clone())
+                    .header(CONTENT_TYPE, "application/json")
+                    .header(ACCEPT, "application/json")
+                    .body(Full::new(Bytes::from(body)))
+                    .expect("request")
+            }),
+            _ => Arc::new(move |_connection, counter, rng| {
+                let group = &groups[rng.gen_range(0..groups.len())];
+                build_get(pass, &host, group, counter)
+            }),
+        }
+    }
+}
+
+fn build_get(
+    pass: Pass,
+    host: &HeaderValue,
+    group: &GroupRequests,
+    counter: u64,
+) -> Request<Full<Bytes>> {
+    let id = group.id;
+    let (uri, accept) = match pass {
+        Pass::GetApi => (
+            format!("/api/GetGroupAffiliateTokensRequest?groupId={id}"),
+            "application/json",
+        ),
+        Pass::GetJsv => (
+            format!("/v4/groups/{id}/group-affiliate-tokens"),
+            "text/jsv",
+        ),
+        Pass::Link => {
+            let product = format!("{AMAZON_PRODUCTS}{:08}?th=1", counter % 100_000_000);
+            let url: String =
+                percent_encoding::utf8_percent_encode(&product, percent_encoding::NON_ALPHANUMERIC)
+                    .collect();
+            (
+                format!("/v4/affiliate-link?url={url}&groupId={id}"),
+                "application/json",
+            )
+        }
+        // GET group tokens; the limit server is sent the same request.
+        _ => (
+            format!("/v4/groups/{id}/group-affiliate-tokens"),
+            "application/json",
+        ),
+    };
+    Request::builder()
+        .method(Method::GET)
+        .uri(uri)
+        .header(HOST, host.clone())
+        .header(AUTHORIZATION, group.bearer.clone())
+        .header(ACCEPT, accept)
+        .body(Full::new(Bytes::new()))
+        .expect("request")
+}
+
+fn samples_of(samples: &[(Pass, Sample)], pass: Pass) -> impl Iterator<Item = &Sample> {
+    samples
+        .iter()
+        .filter(move |(p, _)| *p == pass)
+        .map(|(_, s)| s)
+}
+
+fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut values: Vec<f64> = values.collect();
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    let n = values.len();
+    Some(if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    })
+}
+
+struct Table<'a> {
+    args: &'a Args,
+    machine: &'a procs::Machine,
+    started_at: time::OffsetDateTime,
+    load_before: String,
+    load_after: String,
+    dataset: &'a data::Dataset,
+    generated_in: Duration,
+    imported_in: Duration,
+    response_bytes: usize,
+    samples: &'a [(Pass, Sample)],
+    paced_rate: Option<f64>,
+    peak_rss: u64,
+    idle_rss: u64,
+    limit_rss: u64,
+}
+
+/// Medians over the runs of one pass.
+struct Summary {
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    server_cores: Option<f64>,
+    client_cores: f64,
+    errors: u64,
+    runs: Vec<f64>,
+}
+
+fn summary(samples: &[(Pass, Sample)], pass: Pass) -> Option<Summary> {
+    let of: Vec<&Sample> = samples_of(samples, pass).collect();
+    if of.is_empty() {
+        return None;
+    }
+    Some(Summary {
+        per_second: median(of.iter().map(|s| s.per_second))?,
+        p50_ms: median(of.iter().map(|s| s.p50_ms))?,
+        p99_ms: median(of.iter().map(|s| s.p99_ms))?,
+        server_cores: median(of.iter().filter_map(|s| s.server_cores)),
+        client_cores: median(of.iter().map(|s| s.client_cores))?,
+        errors: of.iter().map(|s| s.errors).sum(),
+        runs: of.iter().map(|s| s.per_second).collect(),
+    })
+}
+
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / 1048576.0)
+}
+
+impl Table<'_> {
+    fn render(&self) -> String {
+        let a = self.args;
+        let m = self.machine;
+        let mut out = String::new();
+        let date = self
+            .started_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "Machine: **{} cores**, {}, {}, {}. Load average before/after: {} / {}. Started {date}.",
+            m.cores, m.cpu, m.kernel, m.memory, self.load_before, self.load_after
+        );
+        let _ = writeln!(
+            out,
+            "Data: {} users, {} groups, {} group token sets (generated in {:.1} s, imported in {:.1} s). \
+Load: {} keep-alive connections over loopback from the bench process ({} generator thread{}), \
+{} s per pass, median of {} run{}. GET answer: {} bytes.",
+            thousands(self.dataset.users.len() as f64),
+            thousands(self.dataset.groups.len() as f64),
+            thousands(self.dataset.token_sets as f64),
+            self.generated_in.as_secs_f64(),
+            self.imported_in.as_secs_f64(),
+            a.connections,
+            a.client_threads.max(1),
+            if a.client_threads > 1 { "s" } else { "" },
+            a.duration,
+            a.runs,
+            if a.runs > 1 { "s" } else { "" },
+            self.response_bytes
+        );
+        out.push('\n');
+        out.push_str("| measurement | requests/s | runs (req/s) | p50 | p99 | ratio | target | server CPU | bench CPU | errors |\n");
+        out.push_str("|---|--:|---|--:|--:|--:|---|--:|--:|--:|\n");
+        let limit = summary(self.samples, Pass::Limit);
+        let store = summary(self.samples, Pass::Store);
+        let get = summary(self.samples, Pass::GetJson);
+        let rows: [(Pass, String); 8] = [
+            (
+                Pass::Limit,
+                "limit: minimal hyper server, same answer bytes, no auth/storage".into(),
+            ),
+            (
+                Pass::GetJson,
+                "GET /v4/groups/{id}/group-affiliate-tokens (JSON, Bearer)".into(),
+            ),
+            (
+                Pass::GetApi,
+                "GET /api/GetGroupAffiliateTokensRequest?groupId= (JSON)".into(),
+            ),
+            (
+                Pass::GetJsv,
+                "GET group tokens in JSV (Accept: text/jsv)".into(),
+            ),
+            (
+                Pass::Paced,
+                match self.paced_rate {
+                    Some(rate) => format!(
+                        "GET group tokens paced at {:.0}% of its peak ({}/s offered)",
+                        a.paced_fraction * 100.0,
+                        thousands(rate)
+                    ),
+                    None => "GET group tokens paced".into(),
+                },
+            ),
+            (
+                Pass::Store,
+                "raw store limit: single-row committed transactions (WAL, synchronous=FULL)".into(),
+            ),
+            (
+                Pass::Put,
+                "PUT /v4/groups/{id}/group-affiliate-tokens/{guid} (durable)".into(),
+            ),
+            (Pass::Link, "GET /v4/affiliate-link?url=…&groupId=".into()),
+        ];
+        for (pass, label) in rows {
+            let Some(s) = summary(self.samples, pass) else {
+                continue;
+            };
+            let ratio_to = |base: &Option<Summary>| {
+                base.as_ref()
+                    .map(|b| s.per_second / b.per_second.max(1e-9) * 100.0)
+            };
+            let (ratio, target) = match pass {
+                Pass::Limit | Pass::Store => (Some(100.0), String::new()),
+                Pass::GetJson => {
+                    let r = ratio_to(&limit);
+                    (r, verdict(r.map(|r| r >= 60.0), "≥ 60% of limit"))
+                }
+                Pass::GetApi | Pass::GetJsv => (ratio_to(&limit), String::new()),
+                Pass::Put => {
+                    let r = ratio_to(&store);
+                    (r, verdict(r.map(|r| r >= 80.0), "≥ 80% of raw store"))
+                }
+                Pass::Paced => (
+                    ratio_to(&get).map(|r| r * 1.0),
+                    verdict(Some(s.p99_ms < 5.0), "p99 < 5 ms"),
+                ),
+                Pass::Link => (ratio_to(&limit), String::new()),
+            };
+            let ratio = match (pass, ratio) {
+                (Pass::Store, _) => "store = 100%".to_string(),
+                (Pass::Limit, _) => "limit = 100%".to_string(),
+                (Pass::Put, Some(r)) => format!("{r:.0}% of store"),
+                (Pass::Paced, Some(r)) => format!("{r:.0}% of GET peak"),
+                (_, Some(r)) => format!("{r:.0}% of limit"),
+                (_, None) => "—".into(),
+            };
+            let runs = s
+                .runs
+                .iter()
+                .map(|r| thousands(*r))
+                .collect::<Vec<_>>()
+                .join(" / ");
+            let server = match (pass, s.server_cores) {
+                (Pass::Store, _) => "—".to_string(),
+                (_, Some(c)) => format!("{c:.2}"),
+                (_, None) => "?".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| {label} | {} | {runs} | {:.2} ms | {:.2} ms | {ratio} | {target} | {server} | {:.2} | {} |",
+                thousands(s.per_second),
+                s.p50_ms,
+                s.p99_ms,
+                s.client_cores,
+                s.errors
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| server peak RSS (VmHWM, whole run) | {} | | | | | {} | | | |",
+            mib(self.peak_rss),
+            verdict(Some(self.peak_rss < 64 * 1024 * 1024), "< 64 MiB")
+        );
+        let _ = writeln!(
+            out,
+            "\nServer RSS idle after start: {}; limit server peak RSS: {}. CPU columns are cores used \
+(user + system time / wall time) by the server process (or the limit server on its row) and by the bench \
+process (load generator; on the store row, sqlx + SQLite).",
+            mib(self.idle_rss),
+            mib(self.limit_rss)
+        );
+        out
+    }
+}
+
+fn verdict(met: Option<bool>, target: &str) -> String {
+    match met {
+        Some(true) => format!("{target}: met"),
+        Some(false) => format!("{target}: **not met**"),
+        None => format!("{target}: ?"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_numbers() {
+        assert_eq!(median([3.0, 1.0, 2.0].into_iter()), Some(2.0));
+        assert_eq!(median([4.0, 1.0].into_iter()), Some(2.5));
+        assert_eq!(median(std::iter::empty()), None);
+        assert_eq!(thousands(1234567.4), "1,234,567");
+        assert_eq!(thousands(999.0), "999");
+    }
+}
