@@ -68,7 +68,7 @@ struct Args {
     #[arg(long)]
     limit_bin: Option<PathBuf>,
     /// RUST_LOG of the server (default: unset, the server's own default `info,sqlx=warn`,
-    /// which logs one line per request).
+    /// which logs one line per request; `warn` leaves the request lines out).
     #[arg(long)]
     server_log: Option<String>,
     /// Also write the table to this file.
@@ -289,6 +289,12 @@ async fn bench(args: Args) -> Result<(), String> {
         .env_remove("RUST_LOG")
         .env_remove("AFFILIATION_LOG_FORMAT");
     if let Some(filter) = &args.server_log {
+        // The address is announced at info level by the affiliation_api target.
+        let filter = if filter.contains("affiliation_api") {
+            filter.clone()
+        } else {
+            format!("{filter},affiliation_api=info")
+        };
         command.env("RUST_LOG", filter);
     }
     let mut server = Process::start(command, Announces::Stderr)?;
@@ -354,6 +360,14 @@ async fn bench(args: Args) -> Result<(), String> {
                 "{}: answered {status}: {}",
                 pass.name(),
                 String::from_utf8_lossy(&body)
+            ));
+        }
+        if matches!(pass, Pass::Link | Pass::Put | Pass::GetJsv) {
+            let text = String::from_utf8_lossy(&body);
+            log(format!(
+                "{} answers: {}",
+                pass.name(),
+                text.chars().take(240).collect::<String>()
             ));
         }
         if pass == Pass::Limit {
