@@ -129,6 +129,8 @@ struct Sample {
     p99_ms: f64,
     server_cores: Option<f64>,
     client_cores: f64,
+    /// Cores busy in other processes meanwhile (other agents' builds, ...).
+    other_cores: Option<f64>,
     errors: u64,
     first_error: Option<String>,
 }
@@ -391,10 +393,9 @@ async fn bench(args: Args) -> Result<(), String> {
             tokio::time::sleep(Duration::from_millis(300)).await;
             let sample = match pass {
                 Pass::Store => {
-                    let client_before = procs::cpu_seconds("self").unwrap_or(0.0);
+                    let before = CpuSnapshot::take(None);
                     let result = store_limit::run(store_pool.as_ref().unwrap(), duration).await?;
-                    let client = procs::cpu_seconds("self").unwrap_or(0.0) - client_before;
-                    sample_of(&result, None, client)
+                    sample_of(&result, before, CpuSnapshot::take(None))
                 }
                 _ => {
                     let (address, pid) = if pass == Pass::Limit {
@@ -506,26 +507,48 @@ async fn bench(args: Args) -> Result<(), String> {
 }
 
 async fn measure(pid: u32, load: Load) -> Result<Sample, String> {
-    let pid_text = pid.to_string();
-    let server_before = procs::cpu_seconds(&pid_text);
-    let client_before = procs::cpu_seconds("self").unwrap_or(0.0);
+    let before = CpuSnapshot::take(Some(pid));
     let result = load::run(load).await?;
-    let client = procs::cpu_seconds("self").unwrap_or(0.0) - client_before;
-    let server = match (server_before, procs::cpu_seconds(&pid_text)) {
-        (Some(before), Some(after)) => Some(after - before),
-        _ => None,
-    };
-    Ok(sample_of(&result, server, client))
+    Ok(sample_of(&result, before, CpuSnapshot::take(Some(pid))))
 }
 
-fn sample_of(result: &PassResult, server_cpu: Option<f64>, client_cpu: f64) -> Sample {
-    let seconds = result.elapsed.as_secs_f64().max(1e-9);
+/// CPU seconds used so far by the server under load, this process and the machine.
+struct CpuSnapshot {
+    at: Instant,
+    server: Option<f64>,
+    client: f64,
+    machine: Option<f64>,
+}
+
+impl CpuSnapshot {
+    fn take(server_pid: Option<u32>) -> CpuSnapshot {
+        CpuSnapshot {
+            at: Instant::now(),
+            server: server_pid.and_then(|pid| procs::cpu_seconds(&pid.to_string())),
+            client: procs::cpu_seconds("self").unwrap_or(0.0),
+            machine: procs::machine_busy_seconds(),
+        }
+    }
+}
+
+fn sample_of(result: &PassResult, before: CpuSnapshot, after: CpuSnapshot) -> Sample {
+    let seconds = after.at.duration_since(before.at).as_secs_f64().max(1e-9);
+    let server = match (before.server, after.server) {
+        (Some(b), Some(a)) => Some((a - b) / seconds),
+        _ => None,
+    };
+    let client = (after.client - before.client) / seconds;
+    let other = match (before.machine, after.machine) {
+        (Some(b), Some(a)) => Some(((a - b) / seconds - client - server.unwrap_or(0.0)).max(0.0)),
+        _ => None,
+    };
     Sample {
         per_second: result.per_second(),
         p50_ms: result.quantile_ms(0.5),
         p99_ms: result.quantile_ms(0.99),
-        server_cores: server_cpu.map(|c| c / seconds),
-        client_cores: client_cpu / seconds,
+        server_cores: server,
+        client_cores: client,
+        other_cores: other,
         errors: result.errors,
         first_error: result.first_error.clone(),
     }
@@ -542,6 +565,9 @@ fn describe(pass: Pass, s: &Sample) -> String {
     );
     if let Some(server) = s.server_cores {
         let _ = write!(text, "  server {server:.2} cores");
+    }
+    if let Some(other) = s.other_cores {
+        let _ = write!(text, "  others {other:.2} cores");
     }
     if s.errors > 0 {
         let _ = write!(
@@ -713,6 +739,7 @@ struct Summary {
     p99_ms: f64,
     server_cores: Option<f64>,
     client_cores: f64,
+    other_cores: Option<f64>,
     errors: u64,
     runs: Vec<f64>,
 }
@@ -728,6 +755,7 @@ fn summary(samples: &[(Pass, Sample)], pass: Pass) -> Option<Summary> {
         p99_ms: median(of.iter().map(|s| s.p99_ms))?,
         server_cores: median(of.iter().filter_map(|s| s.server_cores)),
         client_cores: median(of.iter().map(|s| s.client_cores))?,
+        other_cores: median(of.iter().filter_map(|s| s.other_cores)),
         errors: of.iter().map(|s| s.errors).sum(),
         runs: of.iter().map(|s| s.per_second).collect(),
     })
@@ -782,8 +810,8 @@ Load: {} keep-alive connections over loopback from the bench process ({} generat
             self.response_bytes
         );
         out.push('\n');
-        out.push_str("| measurement | requests/s | runs (req/s) | p50 | p99 | ratio | target | server CPU | bench CPU | errors |\n");
-        out.push_str("|---|--:|---|--:|--:|--:|---|--:|--:|--:|\n");
+        out.push_str("| measurement | requests/s | runs (req/s) | p50 | p99 | ratio | target | server CPU | bench CPU | others CPU | errors |\n");
+        out.push_str("|---|--:|---|--:|--:|--:|---|--:|--:|--:|--:|\n");
         let limit = summary(self.samples, Pass::Limit);
         let store = summary(self.samples, Pass::Store);
         let get = summary(self.samples, Pass::GetJson);
@@ -871,17 +899,18 @@ Load: {} keep-alive connections over loopback from the bench process ({} generat
             };
             let _ = writeln!(
                 out,
-                "| {label} | {} | {runs} | {:.2} ms | {:.2} ms | {ratio} | {target} | {server} | {:.2} | {} |",
+                "| {label} | {} | {runs} | {:.2} ms | {:.2} ms | {ratio} | {target} | {server} | {:.2} | {} | {} |",
                 thousands(s.per_second),
                 s.p50_ms,
                 s.p99_ms,
                 s.client_cores,
+                s.other_cores.map_or("?".into(), |c| format!("{c:.2}")),
                 s.errors
             );
         }
         let _ = writeln!(
             out,
-            "| server peak RSS (VmHWM, whole run) | {} | | | | | {} | | | |",
+            "| server peak RSS (VmHWM, whole run) | {} | | | | | {} | | | | |",
             mib(self.peak_rss),
             verdict(Some(self.peak_rss < 64 * 1024 * 1024), "< 64 MiB")
         );
@@ -889,7 +918,8 @@ Load: {} keep-alive connections over loopback from the bench process ({} generat
             out,
             "\nServer RSS idle after start: {}; limit server peak RSS: {}. CPU columns are cores used \
 (user + system time / wall time) by the server process (or the limit server on its row) and by the bench \
-process (load generator; on the store row, sqlx + SQLite).",
+process (load generator; on the store row, sqlx + SQLite); others CPU is the rest of the machine's busy \
+time meanwhile (other processes disturbing the figures; ideally 0.00).",
             mib(self.idle_rss),
             mib(self.limit_rss)
         );

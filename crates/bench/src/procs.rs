@@ -131,6 +131,23 @@ pub fn cpu_seconds(pid: &str) -> Option<f64> {
     Some(ticks as f64 / clock_ticks_per_second())
 }
 
+/// CPU time spent by the whole machine outside idle and iowait so far, in seconds
+/// (all cores together), from the first line of /proc/stat.
+pub fn machine_busy_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3)? + fields.get(4)?;
+    Some((total - idle) as f64 / clock_ticks_per_second())
+}
+
 fn clock_ticks_per_second() -> f64 {
     // USER_HZ: 100 on every Linux architecture that matters here.
     100.0
