@@ -417,9 +417,10 @@ async fn bench(args: Args) -> Result<(), String> {
                 }
             };
             log(format!(
-                "run {run}/{} {}",
+                "run {run}/{} {}  server RSS {}",
                 args.runs,
-                describe(pass, &sample)
+                describe(pass, &sample),
+                mib(procs::status_bytes(server_pid, "VmRSS").unwrap_or(0))
             ));
             samples.push((pass, sample));
         }
@@ -474,6 +475,27 @@ async fn bench(args: Args) -> Result<(), String> {
     }
 
     let peak_rss = procs::status_bytes(server_pid, "VmHWM").unwrap_or(0);
+    // What the resident set is made of at the end: heap and stacks, mapped files
+    // (the binary, libraries), shared memory (SQLite's WAL index, -shm).
+    let rss_parts = ["RssAnon", "RssFile", "RssShmem"]
+        .iter()
+        .map(|f| {
+            format!(
+                "{f} {}",
+                mib(procs::status_bytes(server_pid, f).unwrap_or(0))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let threads = std::fs::read_to_string(format!("/proc/{server_pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .map(|t| t.trim().to_string())
+        })
+        .unwrap_or_default();
+    let rss_parts = format!("{rss_parts}; {threads} threads");
     let limit_rss = procs::status_bytes(limit.pid(), "VmHWM").unwrap_or(0);
     if !server.alive() {
         return Err(format!("the server stopped:\n{}", server.tail()));
@@ -495,6 +517,7 @@ async fn bench(args: Args) -> Result<(), String> {
         samples: &samples,
         paced_rate,
         peak_rss,
+        rss_parts,
         idle_rss,
         limit_rss,
     }
@@ -728,6 +751,7 @@ struct Table<'a> {
     samples: &'a [(Pass, Sample)],
     paced_rate: Option<f64>,
     peak_rss: u64,
+    rss_parts: String,
     idle_rss: u64,
     limit_rss: u64,
 }
@@ -916,11 +940,12 @@ Load: {} keep-alive connections over loopback from the bench process ({} generat
         );
         let _ = writeln!(
             out,
-            "\nServer RSS idle after start: {}; limit server peak RSS: {}. CPU columns are cores used \
+            "\nServer RSS idle after start: {}; at the end: {}. Limit server peak RSS: {}. CPU columns are cores used \
 (user + system time / wall time) by the server process (or the limit server on its row) and by the bench \
 process (load generator; on the store row, sqlx + SQLite); others CPU is the rest of the machine's busy \
 time meanwhile (other processes disturbing the figures; ideally 0.00).",
             mib(self.idle_rss),
+            self.rss_parts,
             mib(self.limit_rss)
         );
         out
