@@ -326,12 +326,21 @@ impl Affiliation {
         level: Level,
         include_disabled: bool,
     ) -> Result<Vec<TokenView>> {
-        let subject = self.subject_at(caller, username, level).await?;
-        let scope = match level {
-            Level::User => TokenScope::User,
-            Level::Group(id) => TokenScope::Group(id),
+        let mut tokens = match level {
+            Level::User => {
+                let subject = self.subject(caller, username).await?;
+                self.store.tokens(subject.id, TokenScope::User).await?
+            }
+            // The hottest read: ownership and overrides in one statement.
+            Level::Group(id) => {
+                check_group_id(id)?;
+                let subject = self.subject(caller, username).await?;
+                self.store
+                    .group_tokens(subject.id, id)
+                    .await?
+                    .ok_or_else(|| group_not_found(id))?
+            }
         };
-        let mut tokens = self.store.tokens(subject.id, scope).await?;
         tokens.retain(|t| include_disabled || !t.program_disabled);
         Ok(tokens)
     }

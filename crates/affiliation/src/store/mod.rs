@@ -75,6 +75,13 @@ pub trait Store: Send + Sync + 'static {
 
     // Token records.
     async fn tokens(&self, owner_id: i64, scope: TokenScope) -> Result<Vec<TokenView>, StoreError>;
+    /// A group's overrides if the group is `owner_id`'s; `None` when it is not theirs
+    /// or does not exist.
+    async fn group_tokens(
+        &self,
+        owner_id: i64,
+        group_id: u32,
+    ) -> Result<Option<Vec<TokenView>>, StoreError>;
     async fn token(&self, guid: Uuid) -> Result<Option<TokenRecord>, StoreError>;
     /// Fails with `Conflict` naming the existing record when the owner (or group)
     /// already has tokens for the program.

@@ -574,6 +574,42 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn group_tokens(
+                &self,
+                owner_id: i64,
+                group_id: u32,
+            ) -> Result<Option<Vec<TokenView>>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT g.id AS owned_group, t.guid, t.owner_id, t.group_id, t.program_guid, t.parameters,
+                            t.created_at, t.updated_at, p.name AS program_name, p.disabled AS program_disabled
+                     FROM groups g
+                     LEFT JOIN affiliate_tokens t ON t.group_id = g.id
+                     LEFT JOIN programs p ON p.program_guid = t.program_guid
+                     WHERE g.id = $1 AND g.owner_id = $2
+                     ORDER BY p.name, t.guid",
+                )
+                .bind(i64::from(group_id))
+                .bind(owner_id)
+                .fetch_all(&self.reader)
+                .await?;
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                let mut views = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let guid: Option<String> = row.try_get("guid")?;
+                    if guid.is_none() {
+                        continue; // the group without overrides
+                    }
+                    views.push(TokenView {
+                        record: token(row)?,
+                        program_name: row.try_get("program_name")?,
+                        program_disabled: row.try_get("program_disabled")?,
+                    });
+                }
+                Ok(Some(views))
+            }
+
             async fn token(&self, guid: Uuid) -> Result<Option<TokenRecord>, StoreError> {
                 let mut conn = self.reader.acquire().await?;
                 token_in(&mut conn, guid).await

@@ -44,13 +44,16 @@ impl SqliteStore {
                 })?;
             }
         }
+        // An embedded connection cannot drop like a network one: no ping before each use.
         let writer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
-            .max_connections(8)
+            .test_before_acquire(false)
+            .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
         Ok(SqliteStore { reader, writer })
