@@ -196,6 +196,44 @@ fn build_server(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// The commit of the source tree the server was built from, and whether it had
+/// uncommitted changes (when run from a git checkout).
+fn source_version() -> String {
+    let git = |args: &[&str]| {
+        // The workspace this bench was built from.
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(commit) => {
+            let dirty = git(&[
+                "status",
+                "--porcelain",
+                "--",
+                "crates",
+                "Cargo.toml",
+                "Cargo.lock",
+                "catalog",
+            ])
+            .is_some_and(|s| !s.is_empty());
+            if dirty {
+                format!("source: commit {commit} with uncommitted changes")
+            } else {
+                format!("source: commit {commit}")
+            }
+        }
+        None => "source: not a git checkout".into(),
+    }
+}
+
 fn log(message: impl AsRef<str>) {
     eprintln!("[bench] {}", message.as_ref());
 }
@@ -225,6 +263,10 @@ async fn bench(args: Args) -> Result<(), String> {
     let machine = procs::machine();
     let load_before = procs::load_average();
     let started_at = time::OffsetDateTime::now_utc();
+    let server_source = match &args.server_bin {
+        Some(path) => format!("server binary {}", path.display()),
+        None => source_version(),
+    };
     log(format!(
         "{} cores, {}, {}; load average {load_before}",
         machine.cores, machine.cpu, machine.kernel
@@ -506,6 +548,7 @@ async fn bench(args: Args) -> Result<(), String> {
 
     let table = Table {
         args: &args,
+        server_source,
         machine: &machine,
         started_at,
         load_before,
@@ -740,6 +783,7 @@ fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
 
 struct Table<'a> {
     args: &'a Args,
+    server_source: String,
     machine: &'a procs::Machine,
     started_at: time::OffsetDateTime,
     load_before: String,
@@ -812,8 +856,8 @@ impl Table<'_> {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "Machine: **{} cores**, {}, {}, {}. Load average before/after: {} / {}. Started {date}.",
-            m.cores, m.cpu, m.kernel, m.memory, self.load_before, self.load_after
+            "Machine: **{} cores**, {}, {}, {}. Load average before/after: {} / {}. Started {date}; {}.",
+            m.cores, m.cpu, m.kernel, m.memory, self.load_before, self.load_after, self.server_source
         );
         let _ = writeln!(
             out,
