@@ -35,6 +35,14 @@ impl PostgresStore {
     const BACKEND: &'static str = "postgres";
     /// Read committed: the unique indexes settle races between nodes.
     const BEGIN_WRITE: &'static str = "BEGIN";
+    /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
+    const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
+        (SELECT COALESCE(json_agg(json_build_array(t.guid, t.program_guid, t.parameters::json, t.created_at,
+                                                   t.updated_at, p.name, p.disabled) ORDER BY p.name, t.guid),
+                         '[]'::json)::text
+         FROM affiliate_tokens t JOIN programs p ON p.program_guid = t.program_guid
+         WHERE t.group_id = g.id) AS tokens
+        FROM groups g WHERE g.id = $1 AND g.owner_id = $2";
 
     pub async fn open(url: &str, settings: &PgSettings) -> Result<PostgresStore, StoreError> {
         let timeout = format!("{}ms", settings.statement_timeout.as_millis());
@@ -51,6 +59,26 @@ impl PostgresStore {
             reader: pool.clone(),
             writer: pool,
         })
+    }
+}
+
+impl PostgresStore {
+    async fn read_group_tokens(
+        &self,
+        owner_id: i64,
+        group_id: u32,
+    ) -> Result<Option<Vec<crate::model::TokenView>>, StoreError> {
+        use sqlx::Row;
+        let Some(row) = sqlx::query(Self::GROUP_TOKENS_SQL)
+            .bind(i64::from(group_id))
+            .bind(owner_id)
+            .fetch_optional(&self.reader)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let packed: String = row.try_get("tokens")?;
+        super::sql::unpack_group_tokens(&packed, owner_id, group_id).map(Some)
     }
 }
 

@@ -61,6 +61,56 @@ impl<'a> AuditEntry<'a> {
     }
 }
 
+/// One override as the group-tokens statement packs it:
+/// `[guid, programGuid, parameters, createdAt, updatedAt, programName, disabled]`.
+type PackedToken = (
+    String,
+    String,
+    Parameters,
+    i64,
+    i64,
+    String,
+    serde_json::Value,
+);
+
+/// Reads the JSON array the group-tokens statement returns. The overrides travel as
+/// one value because every row costs a round trip to the driver's thread.
+pub(super) fn unpack_group_tokens(
+    packed: &str,
+    owner_id: i64,
+    group_id: u32,
+) -> Result<Vec<crate::model::TokenView>, crate::error::StoreError> {
+    use crate::error::StoreError;
+    use crate::model::{Level, TokenRecord, TokenView};
+    let bad = |what: String| StoreError::Database(format!("group tokens: {what}"));
+    let items: Vec<PackedToken> = serde_json::from_str(packed).map_err(|e| bad(e.to_string()))?;
+    items
+        .into_iter()
+        .map(
+            |(guid, program, parameters, created, updated, name, disabled)| {
+                Ok(TokenView {
+                    record: TokenRecord {
+                        guid: uuid::Uuid::parse_str(&guid).map_err(|e| bad(e.to_string()))?,
+                        owner_id,
+                        level: Level::Group(group_id),
+                        program_guid: uuid::Uuid::parse_str(&program)
+                            .map_err(|e| bad(e.to_string()))?,
+                        parameters,
+                        created_at: from_millis(created),
+                        updated_at: from_millis(updated),
+                    },
+                    program_name: name,
+                    // SQLite has no boolean type: 0/1 there, true/false on PostgreSQL.
+                    program_disabled: disabled
+                        .as_bool()
+                        .or_else(|| disabled.as_i64().map(|v| v != 0))
+                        .unwrap_or(false),
+                })
+            },
+        )
+        .collect()
+}
+
 /// The audit action name of a token write at a level.
 pub(super) fn token_action(verb: &str, level: crate::model::Level) -> &'static str {
     use crate::model::Level;
@@ -75,7 +125,8 @@ pub(super) fn token_action(verb: &str, level: crate::model::Level) -> &'static s
 }
 
 /// Implements `Store` for `$store` (with `reader`/`writer` pools) over one sqlx driver.
-/// The module invoking it must define `async fn after_import(&mut $conn)`.
+/// The module invoking it must define `async fn after_import(&mut $conn)`, and `$store`
+/// the consts `BACKEND`, `BEGIN_WRITE` and `async fn read_group_tokens`.
 macro_rules! sql_store {
     (store = $store:ident, row = $row:ty, conn = $conn:ty) => {
         use super::sql::{
@@ -579,35 +630,8 @@ macro_rules! sql_store {
                 owner_id: i64,
                 group_id: u32,
             ) -> Result<Option<Vec<TokenView>>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT g.id AS owned_group, t.guid, t.owner_id, t.group_id, t.program_guid, t.parameters,
-                            t.created_at, t.updated_at, p.name AS program_name, p.disabled AS program_disabled
-                     FROM groups g
-                     LEFT JOIN affiliate_tokens t ON t.group_id = g.id
-                     LEFT JOIN programs p ON p.program_guid = t.program_guid
-                     WHERE g.id = $1 AND g.owner_id = $2
-                     ORDER BY p.name, t.guid",
-                )
-                .bind(i64::from(group_id))
-                .bind(owner_id)
-                .fetch_all(&self.reader)
-                .await?;
-                if rows.is_empty() {
-                    return Ok(None);
-                }
-                let mut views = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let guid: Option<String> = row.try_get("guid")?;
-                    if guid.is_none() {
-                        continue; // the group without overrides
-                    }
-                    views.push(TokenView {
-                        record: token(row)?,
-                        program_name: row.try_get("program_name")?,
-                        program_disabled: row.try_get("program_disabled")?,
-                    });
-                }
-                Ok(Some(views))
+                // Per backend: the hottest read of the service.
+                self.read_group_tokens(owner_id, group_id).await
             }
 
             async fn token(&self, guid: Uuid) -> Result<Option<TokenRecord>, StoreError> {

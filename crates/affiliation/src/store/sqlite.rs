@@ -8,13 +8,61 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{SqliteConnection, SqlitePool};
-use std::path::Path;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    hot: HotReader,
+}
+
+/// Read-only connections used in place, without sqlx's per-connection thread, for the
+/// read every click makes. A query on cached pages takes microseconds, less than the
+/// thread hand-offs it saves; it runs on the calling runtime thread.
+struct HotReader {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Most idle in-place connections kept (one per runtime thread is the useful number).
+const HOT_READERS: usize = 8;
+
+impl HotReader {
+    fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
+        use rusqlite::OpenFlags;
+        let connection = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        connection.busy_timeout(Duration::from_secs(10))?;
+        Ok(connection)
+    }
+
+    fn with<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => self.open().map_err(hot_error)?,
+        };
+        let result = read(&connection).map_err(hot_error);
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < HOT_READERS {
+            idle.push(connection);
+        }
+        result
+    }
+}
+
+fn hot_error(error: rusqlite::Error) -> StoreError {
+    StoreError::Database(error.to_string())
 }
 
 impl SqliteStore {
@@ -22,6 +70,13 @@ impl SqliteStore {
     /// Take the write lock at the start: a deferred transaction that reads first
     /// fails at once (not after the busy timeout) when another process wrote meanwhile.
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
+    const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
+        (SELECT json_group_array(json_array(t.guid, t.program_guid, json(t.parameters), t.created_at,
+                                            t.updated_at, p.name, p.disabled) ORDER BY p.name, t.guid)
+         FROM affiliate_tokens t JOIN programs p ON p.program_guid = t.program_guid
+         WHERE t.group_id = g.id) AS tokens
+        FROM groups g WHERE g.id = $1 AND g.owner_id = $2";
 
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or a plain
     /// path) and applies migrations.
@@ -37,7 +92,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        if let Some(parent) = Path::new(options.get_filename()).parent() {
+        let path = options.get_filename().to_path_buf();
+        if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| {
                     StoreError::Database(format!("cannot create {}: {e}", parent.display()))
@@ -56,7 +112,32 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore { reader, writer })
+        let hot = HotReader {
+            path,
+            idle: Mutex::new(Vec::new()),
+        };
+        Ok(SqliteStore {
+            reader,
+            writer,
+            hot,
+        })
+    }
+
+    async fn read_group_tokens(
+        &self,
+        owner_id: i64,
+        group_id: u32,
+    ) -> Result<Option<Vec<crate::model::TokenView>>, StoreError> {
+        let packed: Option<String> = self.hot.with(|connection| {
+            use rusqlite::OptionalExtension;
+            connection
+                .prepare_cached(Self::GROUP_TOKENS_SQL)?
+                .query_row((i64::from(group_id), owner_id), |row| row.get(1))
+                .optional()
+        })?;
+        packed
+            .map(|packed| super::sql::unpack_group_tokens(&packed, owner_id, group_id))
+            .transpose()
     }
 }
 
