@@ -1,6 +1,7 @@
 //! Storage behind one trait, so handlers never know which database they run on.
 
 pub mod dump;
+mod group_commit;
 mod postgres;
 mod sql;
 mod sqlite;

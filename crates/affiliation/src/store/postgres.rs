@@ -4,6 +4,7 @@
 //! them once. Each statement has a time limit so a stuck query fails instead of
 //! holding a connection forever.
 
+use futures::future::BoxFuture;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgConnection, PgPool};
 use std::str::FromStr;
@@ -33,8 +34,6 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     const BACKEND: &'static str = "postgres";
-    /// Read committed: the unique indexes settle races between nodes.
-    const BEGIN_WRITE: &'static str = "BEGIN";
     /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
     const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
         (SELECT COALESCE(json_agg(json_build_array(t.guid, t.program_guid, t.parameters::json, t.created_at,
@@ -63,6 +62,20 @@ impl PostgresStore {
 }
 
 impl PostgresStore {
+    /// One transaction per write (read committed: the unique indexes settle races
+    /// between nodes); the answer comes after the commit.
+    async fn write<T: Send + 'static>(
+        &self,
+        job: impl for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let value = job(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
     async fn read_group_tokens(
         &self,
         owner_id: i64,

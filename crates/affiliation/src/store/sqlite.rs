@@ -4,10 +4,12 @@
 //! lock; reads use their own pool and see committed data only. `synchronous=FULL`
 //! makes each commit durable before its answer is sent.
 
+use super::group_commit::GroupCommit;
+use futures::future::BoxFuture;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -15,7 +17,7 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     reader: SqlitePool,
-    writer: SqlitePool,
+    writes: GroupCommit,
     hot: HotReader,
 }
 
@@ -67,9 +69,6 @@ fn hot_error(error: rusqlite::Error) -> StoreError {
 
 impl SqliteStore {
     const BACKEND: &'static str = "sqlite";
-    /// Take the write lock at the start: a deferred transaction that reads first
-    /// fails at once (not after the busy timeout) when another process wrote meanwhile.
-    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
     /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
     const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
         (SELECT json_group_array(json_array(t.guid, t.program_guid, json(t.parameters), t.created_at,
@@ -100,13 +99,12 @@ impl SqliteStore {
                 })?;
             }
         }
-        // An embedded connection cannot drop like a network one: no ping before each use.
-        let writer = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .max_connections(1)
-            .connect_with(options.clone())
+        // One connection writes, owned by the group-commit task (see group_commit.rs).
+        let mut writer = options.connect().await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut writer)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        // An embedded connection cannot drop like a network one: no ping before each use.
         let reader = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(4)
@@ -118,9 +116,18 @@ impl SqliteStore {
         };
         Ok(SqliteStore {
             reader,
-            writer,
+            writes: GroupCommit::start(writer),
             hot,
         })
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        job: impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    ) -> Result<T, StoreError> {
+        self.writes.write(job).await
     }
 
     async fn read_group_tokens(
