@@ -36,8 +36,8 @@ impl PostgresStore {
     const BACKEND: &'static str = "postgres";
     /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
     const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
-        (SELECT COALESCE(json_agg(json_build_array(t.guid, t.program_guid, t.parameters::json, t.created_at,
-                                                   t.updated_at, p.name, p.disabled) ORDER BY p.name, t.guid),
+        (SELECT COALESCE(json_agg(json_build_array(t.guid, t.program_guid, t.parameters, t.created_at,
+                                                   t.updated_at, p.name, p.disabled)),
                          '[]'::json)::text
          FROM affiliate_tokens t JOIN programs p ON p.program_guid = t.program_guid
          WHERE t.group_id = g.id) AS tokens

@@ -62,16 +62,8 @@ impl<'a> AuditEntry<'a> {
 }
 
 /// One override as the group-tokens statement packs it:
-/// `[guid, programGuid, parameters, createdAt, updatedAt, programName, disabled]`.
-type PackedToken = (
-    String,
-    String,
-    Parameters,
-    i64,
-    i64,
-    String,
-    serde_json::Value,
-);
+/// `[guid, programGuid, parameters (JSON text), createdAt, updatedAt, programName, disabled]`.
+type PackedToken = (String, String, String, i64, i64, String, serde_json::Value);
 
 /// Reads the JSON array the group-tokens statement returns. The overrides travel as
 /// one value because every row costs a round trip to the driver's thread.
@@ -84,7 +76,7 @@ pub(super) fn unpack_group_tokens(
     use crate::model::{Level, TokenRecord, TokenView};
     let bad = |what: String| StoreError::Database(format!("group tokens: {what}"));
     let items: Vec<PackedToken> = serde_json::from_str(packed).map_err(|e| bad(e.to_string()))?;
-    items
+    let mut views = items
         .into_iter()
         .map(
             |(guid, program, parameters, created, updated, name, disabled)| {
@@ -95,7 +87,8 @@ pub(super) fn unpack_group_tokens(
                         level: Level::Group(group_id),
                         program_guid: uuid::Uuid::parse_str(&program)
                             .map_err(|e| bad(e.to_string()))?,
-                        parameters,
+                        parameters: serde_json::from_str(&parameters)
+                            .map_err(|e| bad(e.to_string()))?,
                         created_at: from_millis(created),
                         updated_at: from_millis(updated),
                     },
@@ -108,7 +101,12 @@ pub(super) fn unpack_group_tokens(
                 })
             },
         )
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    // Sorted here rather than in SQL: an ordered aggregate costs SQLite a temporary table.
+    views.sort_by(|a, b| {
+        (a.program_name.as_str(), a.record.guid).cmp(&(b.program_name.as_str(), b.record.guid))
+    });
+    Ok(views)
 }
 
 /// The audit action name of a token write at a level.
@@ -1048,3 +1046,23 @@ macro_rules! sql_store {
 }
 
 pub(super) use sql_store;
+
+#[cfg(test)]
+mod tests {
+    use super::unpack_group_tokens;
+
+    #[test]
+    fn packed_overrides_come_back_ordered_by_program_name() {
+        let packed = r#"[
+            ["00000000-0000-4000-8000-000000000002","3f1b6a52-6d0e-4c77-9a3e-5a1f0e3c2b01","{\"tag\":\"b-20\"}",1,2,"Zeta",0],
+            ["00000000-0000-4000-8000-000000000001","9b2c1f0e-4a3d-4e5f-8a7b-6c5d4e3f2a10","{\"at\":\"abcd\"}",3,4,"Alpha",true]
+        ]"#;
+        let views = unpack_group_tokens(packed, 7, 9).unwrap();
+        let names: Vec<&str> = views.iter().map(|v| v.program_name.as_str()).collect();
+        assert_eq!(names, ["Alpha", "Zeta"]);
+        assert!(views[0].program_disabled && !views[1].program_disabled);
+        assert_eq!(views[1].record.parameters["tag"], "b-20");
+        assert_eq!(views[0].record.owner_id, 7);
+        assert!(unpack_group_tokens("[[1]]", 7, 9).is_err());
+    }
+}

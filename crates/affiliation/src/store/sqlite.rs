@@ -71,8 +71,8 @@ impl SqliteStore {
     const BACKEND: &'static str = "sqlite";
     /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
     const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
-        (SELECT json_group_array(json_array(t.guid, t.program_guid, json(t.parameters), t.created_at,
-                                            t.updated_at, p.name, p.disabled) ORDER BY p.name, t.guid)
+        (SELECT json_group_array(json_array(t.guid, t.program_guid, t.parameters, t.created_at,
+                                            t.updated_at, p.name, p.disabled))
          FROM affiliate_tokens t JOIN programs p ON p.program_guid = t.program_guid
          WHERE t.group_id = g.id) AS tokens
         FROM groups g WHERE g.id = $1 AND g.owner_id = $2";
