@@ -439,22 +439,22 @@ macro_rules! sql_store {
                 let programs = programs.to_vec();
                 self.write(move |tx| Box::pin(async move {
                     let programs = &programs;
-                                        let mut added = 0;
-                        for program in programs {
-                            let done = sqlx::query(
-                                "INSERT INTO programs (program_guid, name, disabled, definition, updated_at)
-                                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (program_guid) DO NOTHING",
-                            )
-                            .bind(program.program_guid.to_string())
-                            .bind(&program.name)
-                            .bind(program.disabled)
-                            .bind(to_json(program))
-                            .bind(millis(at))
-                            .execute(&mut *tx)
-                            .await?;
-                            added += done.rows_affected() as usize;
-                        }
-                        Ok(added)
+                    let mut added = 0;
+                    for program in programs {
+                        let done = sqlx::query(
+                            "INSERT INTO programs (program_guid, name, disabled, definition, updated_at)
+                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (program_guid) DO NOTHING",
+                        )
+                        .bind(program.program_guid.to_string())
+                        .bind(&program.name)
+                        .bind(program.disabled)
+                        .bind(to_json(program))
+                        .bind(millis(at))
+                        .execute(&mut *tx)
+                        .await?;
+                        added += done.rows_affected() as usize;
+                    }
+                    Ok(added)
                 })).await
             }
 
@@ -462,46 +462,46 @@ macro_rules! sql_store {
                 let (program, actor) = (program.clone(), *actor);
                 self.write(move |tx| Box::pin(async move {
                     let (program, actor) = (&program, &actor);
-                                        let updated = sqlx::query(
-                            "UPDATE programs SET name = $1, disabled = $2, definition = $3, updated_at = $4
-                             WHERE program_guid = $5",
+                    let updated = sqlx::query(
+                        "UPDATE programs SET name = $1, disabled = $2, definition = $3, updated_at = $4
+                         WHERE program_guid = $5",
+                    )
+                    .bind(&program.name)
+                    .bind(program.disabled)
+                    .bind(to_json(program))
+                    .bind(millis(actor.at))
+                    .bind(program.program_guid.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1;
+                    if !updated {
+                        sqlx::query(
+                            "INSERT INTO programs (program_guid, name, disabled, definition, updated_at)
+                             VALUES ($1, $2, $3, $4, $5)",
                         )
+                        .bind(program.program_guid.to_string())
                         .bind(&program.name)
                         .bind(program.disabled)
                         .bind(to_json(program))
                         .bind(millis(actor.at))
-                        .bind(program.program_guid.to_string())
                         .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
-                            == 1;
-                        if !updated {
-                            sqlx::query(
-                                "INSERT INTO programs (program_guid, name, disabled, definition, updated_at)
-                                 VALUES ($1, $2, $3, $4, $5)",
-                            )
-                            .bind(program.program_guid.to_string())
-                            .bind(&program.name)
-                            .bind(program.disabled)
-                            .bind(to_json(program))
-                            .bind(millis(actor.at))
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        audit(
-                            &mut *tx,
-                            actor,
-                            AuditEntry {
-                                action: if updated { "UpdateProgram" } else { "AddProgram" },
-                                token_guid: None,
-                                group_id: None,
-                                program_guid: Some(program.program_guid),
-                                before: None,
-                                after: None,
-                            },
-                        )
                         .await?;
-                        Ok(!updated)
+                    }
+                    audit(
+                        &mut *tx,
+                        actor,
+                        AuditEntry {
+                            action: if updated { "UpdateProgram" } else { "AddProgram" },
+                            token_guid: None,
+                            group_id: None,
+                            program_guid: Some(program.program_guid),
+                            before: None,
+                            after: None,
+                        },
+                    )
+                    .await?;
+                    Ok(!updated)
                 })).await
             }
 
@@ -527,24 +527,24 @@ macro_rules! sql_store {
                 let (name, actor) = (name.to_string(), *actor);
                 self.write(move |tx| Box::pin(async move {
                     let (name, actor) = (name.as_str(), &actor);
-                                        let id: i64 = sqlx::query(
-                            "INSERT INTO groups (owner_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-                        )
-                        .bind(actor.subject_id)
-                        .bind(name)
-                        .bind(millis(actor.at))
-                        .fetch_one(&mut *tx)
-                        .await?
-                        .try_get("id")?;
-                        let id = u32::try_from(id)
-                            .map_err(|_| StoreError::Database("group ids exhausted".into()))?;
-                        audit(&mut *tx, actor, AuditEntry::group("CreateGroup", id)).await?;
-                        Ok(Group {
-                            id,
-                            owner_id: actor.subject_id,
-                            name: name.to_string(),
-                            created_at: from_millis(millis(actor.at)),
-                        })
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO groups (owner_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+                    )
+                    .bind(actor.subject_id)
+                    .bind(name)
+                    .bind(millis(actor.at))
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    let id = u32::try_from(id)
+                        .map_err(|_| StoreError::Database("group ids exhausted".into()))?;
+                    audit(&mut *tx, actor, AuditEntry::group("CreateGroup", id)).await?;
+                    Ok(Group {
+                        id,
+                        owner_id: actor.subject_id,
+                        name: name.to_string(),
+                        created_at: from_millis(millis(actor.at)),
+                    })
                 })).await
             }
 
@@ -581,38 +581,38 @@ macro_rules! sql_store {
                     if owned.is_none() {
                         return Ok(false);
                     }
-                                        let overrides: Vec<TokenRecord> = sqlx::query(&format!(
-                            "SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE group_id = $1 AND owner_id = $2"
-                        ))
+                    let overrides: Vec<TokenRecord> = sqlx::query(&format!(
+                        "SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE group_id = $1 AND owner_id = $2"
+                    ))
+                    .bind(i64::from(id))
+                    .bind(actor.subject_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(token)
+                    .collect::<Result<_, _>>()?;
+                    for record in &overrides {
+                        delete_token_row(&mut *tx, record.guid).await?;
+                        let entry = AuditEntry::token(
+                            token_action("Delete", record.level),
+                            record,
+                            Some(&record.parameters),
+                            None,
+                        );
+                        audit(&mut *tx, actor, entry).await?;
+                    }
+                    let deleted = sqlx::query("DELETE FROM groups WHERE id = $1 AND owner_id = $2")
                         .bind(i64::from(id))
                         .bind(actor.subject_id)
-                        .fetch_all(&mut *tx)
+                        .execute(&mut *tx)
                         .await?
-                        .iter()
-                        .map(token)
-                        .collect::<Result<_, _>>()?;
-                        for record in &overrides {
-                            delete_token_row(&mut *tx, record.guid).await?;
-                            let entry = AuditEntry::token(
-                                token_action("Delete", record.level),
-                                record,
-                                Some(&record.parameters),
-                                None,
-                            );
-                            audit(&mut *tx, actor, entry).await?;
-                        }
-                        let deleted = sqlx::query("DELETE FROM groups WHERE id = $1 AND owner_id = $2")
-                            .bind(i64::from(id))
-                            .bind(actor.subject_id)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected()
-                            == 1;
-                        if !deleted {
-                            return Ok(false);
-                        }
-                        audit(&mut *tx, actor, AuditEntry::group("DeleteGroup", id)).await?;
-                        Ok(true)
+                        .rows_affected()
+                        == 1;
+                    if !deleted {
+                        return Ok(false);
+                    }
+                    audit(&mut *tx, actor, AuditEntry::group("DeleteGroup", id)).await?;
+                    Ok(true)
                 })).await
             }
 
@@ -714,23 +714,23 @@ macro_rules! sql_store {
                 let (parameters, actor) = (parameters.clone(), *actor);
                 self.write(move |tx| Box::pin(async move {
                     let (parameters, actor) = (&parameters, &actor);
-                                        let Some(before) = token_in(&mut *tx, guid).await?.filter(|r| belongs(r, level, actor))
-                        else {
-                            return Ok(None);
-                        };
-                        update_parameters(&mut *tx, guid, parameters, actor.at).await?;
-                        let entry = AuditEntry::token(
-                            token_action("Put", level),
-                            &before,
-                            Some(&before.parameters),
-                            Some(parameters),
-                        );
-                        audit(&mut *tx, actor, entry).await?;
-                        Ok(Some(TokenRecord {
-                            parameters: parameters.clone(),
-                            updated_at: from_millis(millis(actor.at)),
-                            ..before
-                        }))
+                    let Some(before) = token_in(&mut *tx, guid).await?.filter(|r| belongs(r, level, actor))
+                    else {
+                        return Ok(None);
+                    };
+                    update_parameters(&mut *tx, guid, parameters, actor.at).await?;
+                    let entry = AuditEntry::token(
+                        token_action("Put", level),
+                        &before,
+                        Some(&before.parameters),
+                        Some(parameters),
+                    );
+                    audit(&mut *tx, actor, entry).await?;
+                    Ok(Some(TokenRecord {
+                        parameters: parameters.clone(),
+                        updated_at: from_millis(millis(actor.at)),
+                        ..before
+                    }))
                 })).await
             }
 
@@ -738,19 +738,19 @@ macro_rules! sql_store {
                 let actor = *actor;
                 self.write(move |tx| Box::pin(async move {
                     let actor = &actor;
-                                        let Some(before) = token_in(&mut *tx, guid).await?.filter(|r| belongs(r, level, actor))
-                        else {
-                            return Ok(false);
-                        };
-                        delete_token_row(&mut *tx, guid).await?;
-                        let entry = AuditEntry::token(
-                            token_action("Delete", level),
-                            &before,
-                            Some(&before.parameters),
-                            None,
-                        );
-                        audit(&mut *tx, actor, entry).await?;
-                        Ok(true)
+                    let Some(before) = token_in(&mut *tx, guid).await?.filter(|r| belongs(r, level, actor))
+                    else {
+                        return Ok(false);
+                    };
+                    delete_token_row(&mut *tx, guid).await?;
+                    let entry = AuditEntry::token(
+                        token_action("Delete", level),
+                        &before,
+                        Some(&before.parameters),
+                        None,
+                    );
+                    audit(&mut *tx, actor, entry).await?;
+                    Ok(true)
                 })).await
             }
 
@@ -762,62 +762,62 @@ macro_rules! sql_store {
                 let (snapshot, actor) = (snapshot.clone(), *actor);
                 self.write(move |tx| Box::pin(async move {
                     let (snapshot, actor) = (&snapshot, &actor);
-                                        for ProgramTokens { program_guid, affiliate_tokens } in &snapshot.programs {
-                            let existing =
-                                existing_token_for(&mut *tx, snapshot.owner_id, Level::User, *program_guid)
-                                    .await?;
-                            let record = match &existing {
-                                Some(record) => {
-                                    update_parameters(&mut *tx, record.guid, affiliate_tokens, actor.at).await?;
-                                    record.clone()
-                                }
-                                None => {
-                                    let record = TokenRecord {
-                                        guid: Uuid::new_v4(),
-                                        owner_id: snapshot.owner_id,
-                                        level: Level::User,
-                                        program_guid: *program_guid,
-                                        parameters: affiliate_tokens.clone(),
-                                        created_at: actor.at,
-                                        updated_at: actor.at,
-                                    };
-                                    insert_token_row(&mut *tx, &record).await.map_err(|e| {
-                                        if is_unique_violation(&e) {
-                                            StoreError::Conflict { existing: Uuid::nil() }
-                                        } else {
-                                            e.into()
-                                        }
-                                    })?;
-                                    record
-                                }
-                            };
-                            let before = existing.as_ref().map(|r| &r.parameters);
-                            let entry = AuditEntry::token(
-                                "PostAffiliateTokensSet",
-                                &record,
-                                before,
-                                Some(affiliate_tokens),
-                            );
-                            audit(&mut *tx, actor, entry).await?;
-                        }
-                        let id: i64 = sqlx::query(
-                            "INSERT INTO token_sets (set_guid, owner_id, programs, created_at, updated_at)
-                             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                        )
-                        .bind(snapshot.set_guid.to_string())
-                        .bind(snapshot.owner_id)
-                        .bind(to_json(&snapshot.programs))
-                        .bind(millis(snapshot.created_at))
-                        .bind(millis(snapshot.updated_at))
-                        .fetch_one(&mut *tx)
-                        .await?
-                        .try_get("id")?;
-                        Ok(TokenSetSnapshot {
-                            id,
-                            created_at: from_millis(millis(snapshot.created_at)),
-                            updated_at: from_millis(millis(snapshot.updated_at)),
-                            ..snapshot.clone()
-                        })
+                    for ProgramTokens { program_guid, affiliate_tokens } in &snapshot.programs {
+                        let existing =
+                            existing_token_for(&mut *tx, snapshot.owner_id, Level::User, *program_guid)
+                                .await?;
+                        let record = match &existing {
+                            Some(record) => {
+                                update_parameters(&mut *tx, record.guid, affiliate_tokens, actor.at).await?;
+                                record.clone()
+                            }
+                            None => {
+                                let record = TokenRecord {
+                                    guid: Uuid::new_v4(),
+                                    owner_id: snapshot.owner_id,
+                                    level: Level::User,
+                                    program_guid: *program_guid,
+                                    parameters: affiliate_tokens.clone(),
+                                    created_at: actor.at,
+                                    updated_at: actor.at,
+                                };
+                                insert_token_row(&mut *tx, &record).await.map_err(|e| {
+                                    if is_unique_violation(&e) {
+                                        StoreError::Conflict { existing: Uuid::nil() }
+                                    } else {
+                                        e.into()
+                                    }
+                                })?;
+                                record
+                            }
+                        };
+                        let before = existing.as_ref().map(|r| &r.parameters);
+                        let entry = AuditEntry::token(
+                            "PostAffiliateTokensSet",
+                            &record,
+                            before,
+                            Some(affiliate_tokens),
+                        );
+                        audit(&mut *tx, actor, entry).await?;
+                    }
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO token_sets (set_guid, owner_id, programs, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(snapshot.set_guid.to_string())
+                    .bind(snapshot.owner_id)
+                    .bind(to_json(&snapshot.programs))
+                    .bind(millis(snapshot.created_at))
+                    .bind(millis(snapshot.updated_at))
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    Ok(TokenSetSnapshot {
+                        id,
+                        created_at: from_millis(millis(snapshot.created_at)),
+                        updated_at: from_millis(millis(snapshot.updated_at)),
+                        ..snapshot.clone()
+                    })
                 })).await
             }
 
@@ -966,79 +966,79 @@ macro_rules! sql_store {
                 let lines = lines.to_vec();
                 self.write(move |tx| Box::pin(async move {
                     let lines = &lines;
-                                        let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .try_get("n")?;
-                        if users > 0 {
-                            return Err(StoreError::Database(
-                                "import needs an empty database (it already has users)".into(),
-                            ));
-                        }
-                        // The catalog may be seeded already; the dump's copy wins.
-                        sqlx::query("DELETE FROM programs").execute(&mut *tx).await?;
-                        let bad_hex = || StoreError::Database("bad hex in a user's key hash".into());
-                        for line in lines {
-                            match line {
-                                DumpLine::User { id, username, is_admin, key_hash, secret_hash, key_hint, created_at } => {
-                                    let key_hash = key_hash.as_deref().map(|h| from_hex(h).ok_or_else(bad_hex)).transpose()?;
-                                    let secret_hash = secret_hash.as_deref().map(|h| from_hex(h).ok_or_else(bad_hex)).transpose()?;
-                                    sqlx::query(
-                                        "INSERT INTO users (id, username, is_admin, key_hash, secret_hash, key_hint, created_at)
-                                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                    )
-                                    .bind(id).bind(username).bind(is_admin).bind(key_hash).bind(secret_hash)
-                                    .bind(key_hint).bind(created_at)
+                    let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("n")?;
+                    if users > 0 {
+                        return Err(StoreError::Database(
+                            "import needs an empty database (it already has users)".into(),
+                        ));
+                    }
+                    // The catalog may be seeded already; the dump's copy wins.
+                    sqlx::query("DELETE FROM programs").execute(&mut *tx).await?;
+                    let bad_hex = || StoreError::Database("bad hex in a user's key hash".into());
+                    for line in lines {
+                        match line {
+                            DumpLine::User { id, username, is_admin, key_hash, secret_hash, key_hint, created_at } => {
+                                let key_hash = key_hash.as_deref().map(|h| from_hex(h).ok_or_else(bad_hex)).transpose()?;
+                                let secret_hash = secret_hash.as_deref().map(|h| from_hex(h).ok_or_else(bad_hex)).transpose()?;
+                                sqlx::query(
+                                    "INSERT INTO users (id, username, is_admin, key_hash, secret_hash, key_hint, created_at)
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                )
+                                .bind(id).bind(username).bind(is_admin).bind(key_hash).bind(secret_hash)
+                                .bind(key_hint).bind(created_at)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            DumpLine::Program { program_guid, name, disabled, definition, updated_at } => {
+                                sqlx::query(
+                                    "INSERT INTO programs (program_guid, name, disabled, definition, updated_at)
+                                     VALUES ($1, $2, $3, $4, $5)",
+                                )
+                                .bind(program_guid).bind(name).bind(disabled).bind(definition).bind(updated_at)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            DumpLine::Group { id, owner_id, name, created_at } => {
+                                sqlx::query("INSERT INTO groups (id, owner_id, name, created_at) VALUES ($1, $2, $3, $4)")
+                                    .bind(id).bind(owner_id).bind(name).bind(created_at)
                                     .execute(&mut *tx)
                                     .await?;
-                                }
-                                DumpLine::Program { program_guid, name, disabled, definition, updated_at } => {
-                                    sqlx::query(
-                                        "INSERT INTO programs (program_guid, name, disabled, definition, updated_at)
-                                         VALUES ($1, $2, $3, $4, $5)",
-                                    )
-                                    .bind(program_guid).bind(name).bind(disabled).bind(definition).bind(updated_at)
-                                    .execute(&mut *tx)
-                                    .await?;
-                                }
-                                DumpLine::Group { id, owner_id, name, created_at } => {
-                                    sqlx::query("INSERT INTO groups (id, owner_id, name, created_at) VALUES ($1, $2, $3, $4)")
-                                        .bind(id).bind(owner_id).bind(name).bind(created_at)
-                                        .execute(&mut *tx)
-                                        .await?;
-                                }
-                                DumpLine::Token { guid, owner_id, group_id, program_guid, parameters, created_at, updated_at } => {
-                                    sqlx::query(&format!(
-                                        "INSERT INTO affiliate_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                                    ))
-                                    .bind(guid).bind(owner_id).bind(group_id).bind(program_guid).bind(parameters)
-                                    .bind(created_at).bind(updated_at)
-                                    .execute(&mut *tx)
-                                    .await?;
-                                }
-                                DumpLine::TokenSet { id, set_guid, owner_id, programs, created_at, updated_at } => {
-                                    sqlx::query(
-                                        "INSERT INTO token_sets (id, set_guid, owner_id, programs, created_at, updated_at)
-                                         VALUES ($1, $2, $3, $4, $5, $6)",
-                                    )
-                                    .bind(id).bind(set_guid).bind(owner_id).bind(programs).bind(created_at).bind(updated_at)
-                                    .execute(&mut *tx)
-                                    .await?;
-                                }
-                                DumpLine::Audit { id, at, caller_id, subject_id, action, token_guid, group_id, program_guid, before, after } => {
-                                    sqlx::query(
-                                        "INSERT INTO audit_log (id, at, caller_id, subject_id, action, token_guid, group_id, program_guid, before, after)
-                                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                                    )
-                                    .bind(id).bind(at).bind(caller_id).bind(subject_id).bind(action).bind(token_guid)
-                                    .bind(group_id).bind(program_guid).bind(before).bind(after)
-                                    .execute(&mut *tx)
-                                    .await?;
-                                }
+                            }
+                            DumpLine::Token { guid, owner_id, group_id, program_guid, parameters, created_at, updated_at } => {
+                                sqlx::query(&format!(
+                                    "INSERT INTO affiliate_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                                ))
+                                .bind(guid).bind(owner_id).bind(group_id).bind(program_guid).bind(parameters)
+                                .bind(created_at).bind(updated_at)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            DumpLine::TokenSet { id, set_guid, owner_id, programs, created_at, updated_at } => {
+                                sqlx::query(
+                                    "INSERT INTO token_sets (id, set_guid, owner_id, programs, created_at, updated_at)
+                                     VALUES ($1, $2, $3, $4, $5, $6)",
+                                )
+                                .bind(id).bind(set_guid).bind(owner_id).bind(programs).bind(created_at).bind(updated_at)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            DumpLine::Audit { id, at, caller_id, subject_id, action, token_guid, group_id, program_guid, before, after } => {
+                                sqlx::query(
+                                    "INSERT INTO audit_log (id, at, caller_id, subject_id, action, token_guid, group_id, program_guid, before, after)
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                )
+                                .bind(id).bind(at).bind(caller_id).bind(subject_id).bind(action).bind(token_guid)
+                                .bind(group_id).bind(program_guid).bind(before).bind(after)
+                                .execute(&mut *tx)
+                                .await?;
                             }
                         }
-                        after_import(&mut *tx).await?;
-                        Ok(lines.len())
+                    }
+                    after_import(&mut *tx).await?;
+                    Ok(lines.len())
                 })).await
             }
         }
