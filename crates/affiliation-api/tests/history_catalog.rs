@@ -188,6 +188,33 @@ fn admins_add_change_and_disable_programs() {
     assert_eq!(link.json()["url"], "https://shop.example/item/1");
     let tokens = server.get(&carol, "/v3/user-affiliate-tokens").json();
     assert_eq!(tokens["affiliateTokensSet"].as_array().unwrap().len(), 0);
+    // A retired program takes no new tokens, and changes to its existing ones are refused.
+    let dave = server.add_user("dave", false);
+    let refused = server.call(
+        &dave,
+        "POST",
+        "/v4/user-affiliate-tokens",
+        json!({ "programGuid": guid, "parameters": { "aff": "1111" } }),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert_eq!(refused.error_code(), "ProgramDisabled");
+    let before = server
+        .get(&carol, "/v3/user-affiliate-tokens?includeDisabled=true")
+        .text;
+    let changed = server.call(
+        &carol,
+        "PUT",
+        &format!("/v4/user-affiliate-tokens/{token}"),
+        json!({ "parameters": { "aff": "2222" } }),
+    );
+    assert_eq!(changed.status, 400, "{}", changed.text);
+    assert_eq!(changed.error_code(), "ProgramDisabled");
+    assert_eq!(
+        server
+            .get(&carol, "/v3/user-affiliate-tokens?includeDisabled=true")
+            .text,
+        before
+    );
     let tokens = server
         .get(&carol, "/v3/user-affiliate-tokens?includeDisabled=true")
         .json();
