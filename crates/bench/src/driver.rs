@@ -7,11 +7,12 @@
 //! (markdown) on standard output; progress goes to standard error.
 //!
 //! Run it with `scripts/bench` (builds both in release mode first).
+//!
+//! The driver and the limit server are examples of this package, not binaries, so that
+//! `cargo run` at the workspace root keeps running the one binary there is:
+//! `affiliation-api`.
 
-mod data;
-mod load;
-mod procs;
-mod store_limit;
+use crate::{data, load, procs, store_limit};
 
 use bytes::Bytes;
 use clap::{Parser, ValueEnum};
@@ -22,7 +23,7 @@ use load::{Load, MakeRequest, PassResult};
 use procs::{Announces, Process};
 use rand::{Rng, SeedableRng};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -135,7 +136,7 @@ struct Sample {
     first_error: Option<String>,
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let mut args = Args::parse();
     if args.quick {
         args.duration = 1.0;
@@ -165,9 +166,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// A binary built beside this one: the limit server next to it (target/release/examples),
+/// the server one level up (target/release).
 fn sibling(name: &str) -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    Ok(exe.with_file_name(name))
+    let here = exe.with_file_name(name);
+    if here.exists() {
+        return Ok(here);
+    }
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap_or(Path::new("."));
+    Ok(dir.join(name))
 }
 
 /// Under `cargo run`, build the server with the same profile first.
@@ -179,10 +190,7 @@ fn build_server(args: &Args) -> Result<(), String> {
         return Ok(());
     }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let release = exe
-        .parent()
-        .and_then(|p| p.file_name())
-        .is_some_and(|n| n == "release");
+    let release = exe.components().any(|c| c.as_os_str() == "release");
     let mut command = Command::new(cargo);
     command.args(["build", "-p", "affiliation-api"]);
     if release {
