@@ -526,14 +526,21 @@ impl Affiliation {
                 format!("At most {MAX_LINKS_PER_REQUEST} URLs may be sent at once."),
             )));
         }
-        let level = group_id.map_or(Level::User, Level::Group);
-        let subject = self.subject_at(caller, username, level).await?;
-        let programs = self.catalog().await?;
-        let user_tokens = self.store.tokens(subject.id, TokenScope::User).await?;
+        if let Some(id) = group_id {
+            check_group_id(id)?;
+        }
+        let subject = self.subject(caller, username).await?;
+        // The group's ownership and overrides in one read (the hot one), before the user's.
         let group_tokens = match group_id {
-            Some(id) => self.store.tokens(subject.id, TokenScope::Group(id)).await?,
+            Some(id) => self
+                .store
+                .group_tokens(subject.id, id)
+                .await?
+                .ok_or_else(|| group_not_found(id))?,
             None => Vec::new(),
         };
+        let programs = self.catalog().await?;
+        let user_tokens = self.store.tokens(subject.id, TokenScope::User).await?;
         let tokens_for = |program: Uuid, views: &[TokenView]| {
             views
                 .iter()
