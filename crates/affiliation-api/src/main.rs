@@ -123,7 +123,7 @@ enum KeysCommand {
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let cli = Cli::parse();
-    init_logging();
+    let _flush_logs_at_exit = init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -151,7 +151,10 @@ fn limit_malloc_arenas() {
     }
 }
 
-fn init_logging() {
+/// Logs go to stderr through a background writer, so a request never waits on the
+/// pipe; the returned guard flushes what is pending when `main` ends.
+fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let json =
@@ -159,12 +162,13 @@ fn init_logging() {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     if json {
         builder.json().init();
     } else {
         builder.init();
     }
+    guard
 }
 
 async fn open(cli: &Cli) -> Result<Arc<Affiliation>, String> {
