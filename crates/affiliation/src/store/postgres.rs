@@ -76,6 +76,26 @@ impl PostgresStore {
         Ok(value)
     }
 
+    async fn read_account_by_key(
+        &self,
+        key_hash: &[u8],
+    ) -> Result<Option<(crate::model::Account, Vec<u8>)>, StoreError> {
+        use sqlx::Row;
+        sqlx::query(super::sql::ACCOUNT_BY_KEY_SQL)
+            .bind(key_hash)
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|row| {
+                let account = crate::model::Account {
+                    id: row.try_get("id")?,
+                    username: row.try_get("username")?,
+                    is_admin: row.try_get("is_admin")?,
+                };
+                Ok((account, row.try_get("secret_hash")?))
+            })
+            .transpose()
+    }
+
     async fn read_group_tokens(
         &self,
         owner_id: i64,

@@ -19,6 +19,9 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+pub(super) const ACCOUNT_BY_KEY_SQL: &str =
+    "SELECT id, username, is_admin, secret_hash FROM users WHERE key_hash = $1";
+
 pub(super) const TOKEN_COLUMNS: &str =
     "guid, owner_id, group_id, program_guid, parameters, created_at, updated_at";
 
@@ -124,7 +127,7 @@ pub(super) fn token_action(verb: &str, level: crate::model::Level) -> &'static s
 
 /// Implements `Store` for `$store` (with `reader`/`writer` pools) over one sqlx driver.
 /// The module invoking it must define `async fn after_import(&mut $conn)`, and `$store`
-/// the const `BACKEND`, `async fn read_group_tokens` and
+/// the const `BACKEND`, `async fn read_group_tokens`, `async fn read_account_by_key` and
 /// `async fn write(job) -> Result<T>`, which runs `job` in a write transaction and
 /// answers after its commit.
 macro_rules! sql_store {
@@ -403,12 +406,8 @@ macro_rules! sql_store {
                 &self,
                 key_hash: &[u8],
             ) -> Result<Option<(Account, Vec<u8>)>, StoreError> {
-                sqlx::query("SELECT id, username, is_admin, secret_hash FROM users WHERE key_hash = $1")
-                    .bind(key_hash)
-                    .fetch_optional(&self.reader)
-                    .await?
-                    .map(|row| Ok((account(&row)?, row.try_get("secret_hash")?)))
-                    .transpose()
+                // Per backend: every request whose key is not in the key cache asks this.
+                self.read_account_by_key(key_hash).await
             }
 
             async fn set_keys(

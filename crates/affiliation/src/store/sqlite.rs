@@ -130,6 +130,26 @@ impl SqliteStore {
         self.writes.write(job).await
     }
 
+    async fn read_account_by_key(
+        &self,
+        key_hash: &[u8],
+    ) -> Result<Option<(crate::model::Account, Vec<u8>)>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.hot.with(|connection| {
+            connection
+                .prepare_cached(super::sql::ACCOUNT_BY_KEY_SQL)?
+                .query_row([key_hash], |row| {
+                    let account = crate::model::Account {
+                        id: row.get("id")?,
+                        username: row.get("username")?,
+                        is_admin: row.get("is_admin")?,
+                    };
+                    Ok((account, row.get("secret_hash")?))
+                })
+                .optional()
+        })
+    }
+
     async fn read_group_tokens(
         &self,
         owner_id: i64,
