@@ -45,7 +45,7 @@ def test_seed_dtos_update_the_group_token_set_with_put_url(client, seed, base_ur
     guid = created["affiliateTokensId"]
 
     request = seed.PutGroupAffiliateTokensRequest(
-        group_id=group_id, guid=guid, parameters={"tag": "seed-21", "ascsubtag": "from-seed"}
+        group_id=group_id, guid=guid, parameters={"tag": "seed2-20", "ascsubtag": "from-seed"}
     )
     response = client.put_url(
         f"/v4/groups/{group_id}/group-affiliate-tokens/{guid}", request, seed.PutGroupAffiliateTokensResponse
@@ -57,7 +57,7 @@ def test_seed_dtos_update_the_group_token_set_with_put_url(client, seed, base_ur
 
     listed = call(base_url, api_key, "GET", f"/v4/groups/{group_id}/group-affiliate-tokens")
     tokens = [p["affiliateTokens"] for p in listed["affiliatePrograms"] if p["affiliateTokensId"] == guid]
-    assert tokens == [{"tag": "seed-21", "ascsubtag": "from-seed"}]
+    assert tokens == [{"tag": "seed2-20", "ascsubtag": "from-seed"}]
 
     # A validation error through the same DTOs: the seed's response type carries it.
     bad = seed.PutGroupAffiliateTokensRequest(group_id=group_id, guid=guid, parameters={"nope": "x"})

@@ -149,3 +149,45 @@ fn unusable_urls_are_refused_and_batches_answer_each_link() {
     );
     assert_eq!(reply.status, 404);
 }
+
+#[test]
+fn an_unconfirmed_amazon_suffix_is_saved_with_a_warning() {
+    let server = Server::start();
+    let keys = server.add_user("wendy", false);
+    let program = server.amazon_us(&keys);
+    // amazon.com tags end in -20; -21 is accepted but flagged.
+    let flagged = server.call(
+        &keys,
+        "POST",
+        "/v4/user-affiliate-tokens",
+        json!({ "programGuid": program, "parameters": { "tag": "wendy-21" } }),
+    );
+    assert_eq!(flagged.status, 200, "{}", flagged.text);
+    let body = flagged.json();
+    assert_eq!(body["success"], true);
+    let warning = body["responseStatus"]["meta"]["Warning.tag"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(warning.contains("-20"), "{}", flagged.text);
+    assert_eq!(body["responseStatus"]["errorCode"], "");
+    let guid = body["affiliateTokensId"].as_str().unwrap().to_string();
+    let stored = server.get(&keys, "/v3/user-affiliate-tokens").json();
+    assert_eq!(
+        stored["affiliateTokensSet"][0]["affiliateTokens"]["tag"],
+        "wendy-21"
+    );
+
+    // The confirmed suffix: no responseStatus at all.
+    let clean = server.call(
+        &keys,
+        "PUT",
+        &format!("/v4/user-affiliate-tokens/{guid}"),
+        json!({ "parameters": { "tag": "wendy-20" } }),
+    );
+    assert_eq!(clean.status, 200, "{}", clean.text);
+    assert!(
+        clean.json().get("responseStatus").is_none(),
+        "{}",
+        clean.text
+    );
+}

@@ -38,7 +38,7 @@ fn seed_request_updates_group_tokens_at_the_user_route() {
         &keys,
         "PUT",
         &format!("/v4/groups/{group}/group-affiliate-tokens/{guid}"),
-        json!({ "groupId": group, "guid": guid, "username": "alice", "parameters": { "tag": "alice-21" } }),
+        json!({ "groupId": group, "guid": guid, "username": "alice", "parameters": { "tag": "alice2-20" } }),
     );
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
@@ -54,7 +54,7 @@ fn seed_request_updates_group_tokens_at_the_user_route() {
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["programGuid"], program);
     assert_eq!(listed[0]["affiliateTokensId"], guid);
-    assert_eq!(listed[0]["affiliateTokens"], json!({ "tag": "alice-21" }));
+    assert_eq!(listed[0]["affiliateTokens"], json!({ "tag": "alice2-20" }));
     assert_eq!(listed[0]["groupId"], group);
 }
 
@@ -62,9 +62,9 @@ fn seed_request_updates_group_tokens_at_the_user_route() {
 fn seed_request_works_through_the_predefined_routes() {
     let (server, keys, group, _program, guid) = group_with_tokens();
     for (path, tag) in [
-        ("/api/PutGroupAffiliateTokensRequest", "alice-22"),
-        ("/api/putgroupaffiliatetokensrequest", "alice-23"),
-        ("/json/reply/PutGroupAffiliateTokensRequest", "alice-24"),
+        ("/api/PutGroupAffiliateTokensRequest", "alice3-20"),
+        ("/api/putgroupaffiliatetokensrequest", "alice4-20"),
+        ("/json/reply/PutGroupAffiliateTokensRequest", "alice5-20"),
     ] {
         let body = json!({ "groupId": group, "guid": guid, "parameters": { "tag": tag } });
         let reply = server.call(&keys, "PUT", path, body);
@@ -128,7 +128,7 @@ fn user_level_tokens_lifecycle() {
         &keys,
         "POST",
         "/v4/user-affiliate-tokens",
-        json!({ "programGuid": program, "parameters": { "tag": "carol-21" } }),
+        json!({ "programGuid": program, "parameters": { "tag": "carol2-20" } }),
     );
     assert_eq!(reply.status, 409, "{}", reply.text);
     assert_eq!(reply.error_code(), "Conflict");
@@ -146,7 +146,7 @@ fn user_level_tokens_lifecycle() {
         &keys,
         "PUT",
         &format!("/v4/user-affiliate-tokens/{guid}"),
-        json!({ "parameters": { "tag": "carol-22" } }),
+        json!({ "parameters": { "tag": "carol3-20" } }),
     );
     assert_eq!(
         reply.json(),

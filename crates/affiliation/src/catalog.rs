@@ -57,6 +57,10 @@ pub fn check_program(program: &Program) -> Result<(), String> {
         return Err("a program needs a name".into());
     }
     for parameter in &program.parameters {
+        if let Some(expected) = &parameter.expected_pattern {
+            Patterns::compile(expected)
+                .map_err(|e| format!("{name}: expectedPattern of {}: {e}", parameter.name))?;
+        }
         if let Some(pattern) = &parameter.pattern {
             let regex = Patterns::compile(pattern)
                 .map_err(|e| format!("{name}: pattern of {}: {e}", parameter.name))?;

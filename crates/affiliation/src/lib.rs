@@ -15,4 +15,6 @@ pub mod store;
 pub mod validation;
 
 pub use error::{DomainError, Problem, StoreError};
-pub use service::{AffiliatedLink, Affiliation, AppliedLevel, GroupTokens, ProgramTokensInput};
+pub use service::{
+    AffiliatedLink, Affiliation, AppliedLevel, GroupTokens, ProgramTokensInput, Saved,
+};

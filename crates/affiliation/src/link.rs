@@ -176,6 +176,7 @@ mod tests {
                 display_name: "Tag".into(),
                 required: true,
                 pattern: None,
+                expected_pattern: None,
                 max_length: 256,
                 description: String::new(),
                 example: String::new(),

@@ -59,6 +59,10 @@ pub struct ProgramParameter {
     /// A regex the whole value must match (anchored when applied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// A regex a value is expected to match; one that does not is accepted with a
+    /// warning (e.g. an Amazon tag whose suffix is not the storefront's confirmed one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_pattern: Option<String>,
     #[serde(default = "default_max_length")]
     pub max_length: u32,
     #[serde(default)]

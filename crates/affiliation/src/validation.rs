@@ -24,7 +24,7 @@ impl Patterns {
         Regex::new(&format!("^(?:{pattern})$"))
     }
 
-    fn get(&self, pattern: &str) -> Option<Arc<Regex>> {
+    pub fn get(&self, pattern: &str) -> Option<Arc<Regex>> {
         let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(regex) = compiled.get(pattern) {
             return Some(regex.clone());
@@ -33,6 +33,32 @@ impl Patterns {
         compiled.insert(pattern.to_string(), regex.clone());
         Some(regex)
     }
+}
+
+/// Accepted values that look wrong: (parameter name, message), one per value that does
+/// not match its parameter's expected pattern.
+pub fn parameter_warnings(
+    program: &Program,
+    parameters: &Parameters,
+    patterns: &Patterns,
+) -> Vec<(String, String)> {
+    parameters
+        .iter()
+        .filter_map(|(name, value)| {
+            let rule = program.parameter(name)?;
+            let expected = rule.expected_pattern.as_deref()?;
+            let regex = patterns.get(expected)?;
+            (!regex.is_match(value)).then(|| {
+                (
+                    rule.name.clone(),
+                    format!(
+                        "'{}' does not match what {} expects ({expected}); it was saved, but check it.",
+                        rule.display_name, program.name
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 pub fn validate_parameters(
@@ -146,6 +172,7 @@ mod tests {
             display_name: name.to_uppercase(),
             required,
             pattern: pattern.map(Into::into),
+            expected_pattern: None,
             max_length: 20,
             description: String::new(),
             example: String::new(),

@@ -66,6 +66,7 @@ pub fn program_info(program: Program) -> AffiliateProgramInfo {
                 display_name: p.display_name,
                 required: p.required,
                 pattern: p.pattern,
+                expected_pattern: p.expected_pattern,
                 max_length: p.max_length,
                 description: Some(p.description).filter(|d| !d.is_empty()),
                 example: Some(p.example).filter(|e| !e.is_empty()),
@@ -179,6 +180,7 @@ pub fn program_definition(request: PutAffiliateProgramRequest) -> Result<Program
             name: p.name,
             required: p.required,
             pattern: p.pattern.filter(|p| !p.is_empty()),
+            expected_pattern: p.expected_pattern.filter(|p| !p.is_empty()),
             max_length: if p.max_length == 0 {
                 affiliation::model::DEFAULT_MAX_LENGTH
             } else {
@@ -274,4 +276,21 @@ pub fn single_link(link: affiliation::AffiliatedLink) -> GetAffiliateLinkRespons
         reason: item.reason,
         response_status: None,
     }
+}
+
+/// Warnings about accepted values travel in a successful answer's `responseStatus.meta`
+/// (`Warning.<parameter>`), with no error code: the write happened.
+pub fn warnings(warnings: Vec<(String, String)>) -> Option<servicehost::ResponseStatus> {
+    if warnings.is_empty() {
+        return None;
+    }
+    Some(servicehost::ResponseStatus {
+        error_code: String::new(),
+        message: String::new(),
+        errors: Vec::new(),
+        meta: warnings
+            .into_iter()
+            .map(|(parameter, message)| (format!("Warning.{parameter}"), message))
+            .collect(),
+    })
 }

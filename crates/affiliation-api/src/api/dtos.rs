@@ -228,6 +228,9 @@ dto! {
         required: bool as "required" in body,
         /// A regular expression the whole value must match.
         pattern: Option<String> as "pattern" in body,
+        /// (ours) A regular expression values are expected to match; others are saved
+        /// with a warning in responseStatus.meta.
+        expected_pattern: Option<String> as "expectedPattern" in body,
         max_length: u32 as "maxLength" in body,
         description: Option<String> as "description" in body,
         example: Option<String> as "example" in body,

@@ -91,13 +91,13 @@ pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
             .summary("Add the user's affiliate info for a specific program")
             .notes(CATALOG_NOTE)
             .authenticated(call(app, |app, caller, req: PostUserAffiliateTokensRequest| async move {
-                let guid = app
+                let saved = app
                     .add_tokens(&caller, req.username.as_deref(), Level::User, req.program_guid.as_deref(), req.parameters)
                     .await?;
                 Ok(PostUserAffiliateTokensResponse {
                     success: true,
-                    affiliate_tokens_id: Some(guid.to_string()),
-                    response_status: None,
+                    affiliate_tokens_id: Some(saved.guid.to_string()),
+                    response_status: convert::warnings(saved.warnings),
                 })
             })),
         operation::<PutUserAffiliateTokensRequest, PutUserAffiliateTokensResponse>()
@@ -105,13 +105,13 @@ pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
             .summary("Update the user's affiliate info for a specific program")
             .notes(CATALOG_NOTE)
             .authenticated(call(app, |app, caller, req: PutUserAffiliateTokensRequest| async move {
-                let guid = app
+                let saved = app
                     .replace_tokens(&caller, req.username.as_deref(), Level::User, req.guid.as_deref(), req.parameters)
                     .await?;
                 Ok(PutUserAffiliateTokensResponse {
                     success: true,
-                    affiliate_tokens_id: Some(guid.to_string()),
-                    response_status: None,
+                    affiliate_tokens_id: Some(saved.guid.to_string()),
+                    response_status: convert::warnings(saved.warnings),
                 })
             })),
         operation::<DeleteUserAffiliateTokensRequest, DeleteUserAffiliateTokensResponse>()
@@ -158,13 +158,13 @@ pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
             .notes(CATALOG_NOTE)
             .authenticated(call(app, |app, caller, req: PostGroupAffiliateTokensRequest| async move {
                 let level = Level::Group(req.group_id);
-                let guid = app
+                let saved = app
                     .add_tokens(&caller, req.username.as_deref(), level, req.program_guid.as_deref(), req.parameters)
                     .await?;
                 Ok(PostGroupAffiliateTokensResponse {
                     success: true,
-                    affiliate_tokens_id: Some(guid.to_string()),
-                    response_status: None,
+                    affiliate_tokens_id: Some(saved.guid.to_string()),
+                    response_status: convert::warnings(saved.warnings),
                 })
             })),
         operation::<PutGroupAffiliateTokensRequest, PutGroupAffiliateTokensResponse>()
@@ -175,13 +175,13 @@ may be retrieved by calling the GET /v3/group-affiliate-tokens endpoint. Please 
 the information we have for the affiliate network, this information may be obtained using the GET /v3/affiliate-programs endpoint.")
             .authenticated(call(app, |app, caller, req: PutGroupAffiliateTokensRequest| async move {
                 let level = Level::Group(req.group_id);
-                let guid = app
+                let saved = app
                     .replace_tokens(&caller, req.username.as_deref(), level, req.guid.as_deref(), req.parameters)
                     .await?;
                 Ok(PutGroupAffiliateTokensResponse {
                     success: true,
-                    affiliate_tokens_id: Some(guid.to_string()),
-                    response_status: None,
+                    affiliate_tokens_id: Some(saved.guid.to_string()),
+                    response_status: convert::warnings(saved.warnings),
                 })
             })),
         operation::<DeleteGroupAffiliateTokensRequest, DeleteGroupAffiliateTokensResponse>()

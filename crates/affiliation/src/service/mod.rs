@@ -14,7 +14,7 @@ use crate::model::{
     TokenSetSnapshot, TokenView, User,
 };
 use crate::store::{Store, TokenScope};
-use crate::validation::{validate_parameters, Patterns};
+use crate::validation::{parameter_warnings, validate_parameters, Patterns};
 use std::collections::HashSet;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -81,6 +81,14 @@ const SHORT_LINK_HOSTS: &[&str] = &[
     "geni.us",
     "etsy.me",
 ];
+
+/// A token record written: its GUID, and (parameter, message) for each accepted value
+/// that does not look like what the program expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub guid: Uuid,
+    pub warnings: Vec<(String, String)>,
+}
 
 /// One program's tokens in a token-set write, as the client sent them.
 #[derive(Debug, Clone, Default)]
@@ -368,6 +376,7 @@ impl Affiliation {
     }
 
     /// Connects a program at a level; 409 when it is already connected there.
+    /// Returns the new record's GUID and warnings about accepted values.
     pub async fn add_tokens(
         &self,
         caller: &Account,
@@ -375,7 +384,7 @@ impl Affiliation {
         level: Level,
         program_guid: Option<&str>,
         parameters: Option<Parameters>,
-    ) -> Result<Uuid> {
+    ) -> Result<Saved> {
         let program_guid = match required_guid(program_guid, "ProgramGuid") {
             Ok(guid) => guid,
             // Without a program the parameters cannot be checked, but their absence can:
@@ -409,8 +418,12 @@ impl Affiliation {
             at,
             ..actor(caller, &subject)
         };
+        let warnings = parameter_warnings(&program, &record.parameters, &self.patterns);
         match self.store.insert_token(&record, &actor).await {
-            Ok(()) => Ok(record.guid),
+            Ok(()) => Ok(Saved {
+                guid: record.guid,
+                warnings,
+            }),
             Err(StoreError::Conflict { existing }) => Err(DomainError::Conflict {
                 message: format!(
                     "{} is already connected{}; update affiliateTokensId {existing} instead",
@@ -434,17 +447,18 @@ impl Affiliation {
         level: Level,
         guid: Option<&str>,
         parameters: Option<Parameters>,
-    ) -> Result<Uuid> {
+    ) -> Result<Saved> {
         let guid = required_guid(guid, "Guid")?;
         let subject = self.subject_at(caller, username, level).await?;
         let record = self.owned_token(&subject, level, guid).await?;
         let program = self.writable_program(record.program_guid).await?;
         let parameters = self.checked_parameters(&program, parameters)?;
+        let warnings = parameter_warnings(&program, &parameters, &self.patterns);
         self.store
             .replace_parameters(guid, level, &parameters, &actor(caller, &subject))
             .await?
             .ok_or_else(|| tokens_not_found(guid))?;
-        Ok(guid)
+        Ok(Saved { guid, warnings })
     }
 
     pub async fn remove_tokens(
