@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::Router;
 use bytes::Bytes;
 use futures::future::BoxFuture;
+use futures::FutureExt;
 use http::{header, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -141,7 +142,18 @@ async fn dispatch<A: Authenticator>(
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let (operation, response) = host.handle(request).await;
+    // A bug in a handler answers 500 with a responseStatus rather than dropping the
+    // connection; the panic itself is logged by the panic hook.
+    let (operation, response) = std::panic::AssertUnwindSafe(host.handle(request))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            let answer = Answer::new(Format::Json);
+            (
+                None,
+                host.error_response(&ServiceError::internal(), None, &answer),
+            )
+        });
     tracing::info!(
         %method,
         path,
