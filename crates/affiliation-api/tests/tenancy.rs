@@ -44,15 +44,7 @@ impl World {
         let server = Server::start();
         let admin = server.add_user("root", true);
         let amazon = server.amazon_us(&admin);
-        let apple = server.program(&admin, |p| {
-            p["disabled"] == false
-                && p["parameters"]
-                    .as_array()
-                    .is_some_and(|ps| ps.iter().any(|x| x["name"] == "at"))
-        })["programGuid"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let apple = server.apple(&admin);
         let alice = Self::side(&server, &amazon, "alice", "Alice picks");
         let bob = Self::side(&server, &amazon, "bob", "Bob picks");
         World {

@@ -52,15 +52,7 @@ impl Fixture {
         let keys = server.add_user("valerie", false);
         let amazon = server.amazon_us(&keys);
         let amazon_program = server.program(&keys, |p| p["programGuid"] == amazon);
-        let apple = server.program(&keys, |p| {
-            p["disabled"] == false
-                && p["parameters"]
-                    .as_array()
-                    .is_some_and(|ps| ps.iter().any(|x| x["name"] == "at"))
-        })["programGuid"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let apple = server.apple(&keys);
         let group = server.create_group(&keys, "Validated");
         let mut fixture = Fixture {
             server,

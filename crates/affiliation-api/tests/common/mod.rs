@@ -273,6 +273,19 @@ impl Server {
             .to_string()
     }
 
+    /// The catalog's enabled Apple program (the one whose parameter is `at`).
+    pub fn apple(&self, keys: &Keys) -> String {
+        self.program(keys, |p| {
+            p["disabled"] == false
+                && p["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|x| x["name"] == "at"))
+        })["programGuid"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     pub fn create_group(&self, keys: &Keys, name: &str) -> u64 {
         let reply = self.call(
             keys,

@@ -85,14 +85,7 @@ impl PostgresStore {
             .bind(key_hash)
             .fetch_optional(&self.reader)
             .await?
-            .map(|row| {
-                let account = crate::model::Account {
-                    id: row.try_get("id")?,
-                    username: row.try_get("username")?,
-                    is_admin: row.try_get("is_admin")?,
-                };
-                Ok((account, row.try_get("secret_hash")?))
-            })
+            .map(|row| Ok((account(&row)?, row.try_get("secret_hash")?)))
             .transpose()
     }
 
