@@ -112,6 +112,24 @@ impl Server {
         Server::start_with(dir, database, None)
     }
 
+    /// A server on a new, empty database of the backend under test, started with extra
+    /// `serve` arguments (limits, timeouts).
+    pub fn start_with_args(args: &[&str]) -> Server {
+        let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+        let (database, pg) = match postgres::backend_under_test() {
+            postgres::Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("affiliation.db").display()),
+                None,
+            ),
+            postgres::Backend::Postgres => {
+                let database = postgres::TestDatabase::create()
+                    .expect("AFFILIATION_TEST_BACKEND=postgres, but PostgreSQL is not reachable");
+                (database.url.clone(), Some(Arc::new(database)))
+            }
+        };
+        Server::spawn(dir, database, pg, args)
+    }
+
     pub fn start_postgres(database: postgres::TestDatabase) -> Server {
         let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
         let url = database.url.clone();
@@ -149,8 +167,18 @@ impl Server {
         database: String,
         pg: Option<Arc<postgres::TestDatabase>>,
     ) -> Server {
+        Server::spawn(dir, database, pg, &[])
+    }
+
+    fn spawn(
+        dir: Arc<tempfile::TempDir>,
+        database: String,
+        pg: Option<Arc<postgres::TestDatabase>>,
+        extra_args: &[&str],
+    ) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--bind", "127.0.0.1:0", "--database", &database])
+            .args(extra_args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
