@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The shipped catalog, loaded into the store on start (programs not stored yet only).
 const SHIPPED_CATALOG: &str = include_str!("../../../catalog/programs.json");
@@ -52,6 +53,8 @@ enum Command {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long, env = "AFFILIATION_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        #[command(flatten)]
+        edge: EdgeArgs,
     },
     /// Manage users.
     Users {
@@ -79,6 +82,75 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+}
+
+/// Limits at the HTTP edge. Durations are written like `10s`, `500ms` or `2m`.
+#[derive(clap::Args)]
+struct EdgeArgs {
+    /// Longest time from a request's first byte to the end of its headers; the
+    /// connection is closed after it.
+    #[arg(long, env = "AFFILIATION_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    header_read_timeout: Duration,
+    /// Longest time to receive a request's body once its headers are read (408 after).
+    #[arg(long, env = "AFFILIATION_BODY_READ_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    body_read_timeout: Duration,
+    /// Longest time a keep-alive connection may wait for its next request.
+    #[arg(long, env = "AFFILIATION_KEEP_ALIVE_IDLE", default_value = "60s", value_parser = humantime::parse_duration)]
+    keep_alive_idle: Duration,
+    /// Open connections at most; at the cap the oldest idle ones are closed first.
+    /// Default: the open-file limit (raised to its hard maximum at start) less 256.
+    #[arg(long, env = "AFFILIATION_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Requests in progress at once; beyond, 503 with Retry-After.
+    #[arg(long, env = "AFFILIATION_MAX_IN_FLIGHT", default_value_t = 1024)]
+    max_in_flight: usize,
+    /// Requests per API key, e.g. 100/s, 6000/min or 100000/h (429 with Retry-After
+    /// beyond); off when absent.
+    #[arg(long, env = "AFFILIATION_RATE_LIMIT")]
+    rate_limit: Option<servicehost::RateLimit>,
+    /// Requests in one /api/{Operation}[] batch at most (400 beyond, nothing run).
+    #[arg(long, env = "AFFILIATION_MAX_BATCH_ITEMS", default_value_t = 100)]
+    max_batch_items: usize,
+    /// Largest request body in bytes (413 beyond).
+    #[arg(long, env = "AFFILIATION_MAX_BODY_BYTES", default_value_t = servicehost::DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+}
+
+impl EdgeArgs {
+    fn request_limits(&self) -> servicehost::RequestLimits {
+        servicehost::RequestLimits {
+            max_body_bytes: self.max_body_bytes,
+            body_read_timeout: self.body_read_timeout,
+            max_in_flight: self.max_in_flight.max(1),
+            rate_limit: self.rate_limit,
+            max_batch_items: self.max_batch_items,
+        }
+    }
+
+    /// The connection cap, within the raised open-file limit.
+    fn connection_limits(&self) -> servicehost::ConnectionLimits {
+        let file_limit = servicehost::raise_file_limit();
+        let ceiling = servicehost::default_max_connections(file_limit);
+        let max_connections = match self.max_connections {
+            Some(wanted) if wanted > ceiling => {
+                tracing::warn!(
+                    wanted,
+                    ceiling,
+                    file_limit,
+                    "--max-connections is above the open-file limit less its reserve; using the ceiling"
+                );
+                ceiling
+            }
+            Some(wanted) => wanted.max(1),
+            None => ceiling,
+        };
+        servicehost::ConnectionLimits {
+            header_read_timeout: self.header_read_timeout,
+            keep_alive_idle: self.keep_alive_idle,
+            max_connections,
+            ..servicehost::ConnectionLimits::default()
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -227,7 +299,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("catalog: {added} programs added, {updated} updated");
             Ok(())
         }
-        Command::Serve { bind } => serve(app, bind).await,
+        Command::Serve { bind, edge } => serve(app, bind, &edge).await,
         Command::Users {
             command:
                 UsersCommand::Add {
@@ -343,17 +415,22 @@ fn print_keys(username: &str, keys: &affiliation::credentials::IssuedKeys, json:
     }
 }
 
-async fn serve(app: Arc<Affiliation>, bind: SocketAddr) -> Result<(), String> {
-    let router = api::host(app).into_router();
+async fn serve(app: Arc<Affiliation>, bind: SocketAddr, edge: &EdgeArgs) -> Result<(), String> {
+    let router = api::host(app)
+        .request_limits(edge.request_limits())
+        .into_router();
+    let connection_limits = edge.connection_limits();
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(
+        max_connections = connection_limits.max_connections,
+        max_in_flight = edge.max_in_flight,
+        "limits"
+    );
     tracing::info!(%address, "listening on http://{address}");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server failed: {e}"))?;
+    servicehost::serve(listener, router, connection_limits, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The HTTP host: one handler for every request, dispatching through the route table.
 
+use crate::admission::{Admission, Refusal, RequestLimits};
 use crate::auth::{presented_credentials, Presented};
 use crate::binding::{normalize_keys, overlay_text_values};
 use crate::codec::{format_from_accept, format_of_media_type, jsv_alias};
@@ -18,9 +19,6 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// ServiceStack's default limit would be far larger; 1 MiB is plenty for token sets.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-
 type HealthCheck = Arc<dyn Fn() -> BoxFuture<'static, bool> + Send + Sync>;
 
 pub struct Host<A: Authenticator> {
@@ -28,7 +26,7 @@ pub struct Host<A: Authenticator> {
     operations: Vec<Operation<A::Identity>>,
     authenticator: A,
     health_check: Option<HealthCheck>,
-    max_body_bytes: usize,
+    limits: RequestLimits,
     xml_namespaces: (&'static str, &'static str),
 }
 
@@ -39,7 +37,7 @@ impl<A: Authenticator> Host<A> {
             operations: Vec::new(),
             authenticator,
             health_check: None,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            limits: RequestLimits::default(),
             xml_namespaces: (service_name, service_name),
         }
     }
@@ -74,7 +72,13 @@ impl<A: Authenticator> Host<A> {
     }
 
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
-        self.max_body_bytes = limit;
+        self.limits.max_body_bytes = limit;
+        self
+    }
+
+    /// Body size and time, requests in progress, per-key rate, batch size.
+    pub fn request_limits(mut self, limits: RequestLimits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -96,7 +100,8 @@ impl<A: Authenticator> Host<A> {
             operations: self.operations,
             authenticator: self.authenticator,
             health_check: self.health_check,
-            max_body_bytes: self.max_body_bytes,
+            admission: Admission::new(&self.limits),
+            limits: self.limits,
             xml_namespaces: self.xml_namespaces,
             error_type: error_response_type(),
         });
@@ -110,7 +115,8 @@ struct Inner<A: Authenticator> {
     operations: Vec<Operation<A::Identity>>,
     authenticator: A,
     health_check: Option<HealthCheck>,
-    max_body_bytes: usize,
+    admission: Admission,
+    limits: RequestLimits,
     xml_namespaces: (&'static str, &'static str),
     error_type: TypeInfo,
 }
@@ -248,10 +254,19 @@ impl<A: Authenticator> Inner<A> {
             content_type: header(header::CONTENT_TYPE),
         };
 
-        if parts.method == http::Method::GET {
-            if parts.uri.path() == "/health" {
-                return (None, self.health().await);
+        // HEAD is answered as GET; hyper leaves the body out.
+        let reads = matches!(parts.method, http::Method::GET | http::Method::HEAD);
+        if reads && parts.uri.path() == "/health" {
+            return (None, self.health().await);
+        }
+        let _in_flight = match self.admission.admit() {
+            Ok(permit) => permit,
+            Err(refusal) => {
+                let answer = negotiation.answer(None, false);
+                return (None, self.refused(refusal, None, &answer));
             }
+        };
+        if reads {
             if let Some(response) = self.metadata(&parts, query_value("op"), query_value("lang")) {
                 return (None, response);
             }
@@ -336,22 +351,26 @@ impl<A: Authenticator> Inner<A> {
         let fail =
             |error: ServiceError| (Some(op.name), self.error_response(&error, None, &answer));
 
-        if content_length(&parts.headers).is_some_and(|len| len > self.max_body_bytes) {
-            return fail(too_large(self.max_body_bytes));
+        let max_body_bytes = self.limits.max_body_bytes;
+        if content_length(&parts.headers).is_some_and(|len| len > max_body_bytes) {
+            return fail(too_large(max_body_bytes));
         }
 
         let identity = if op.requires_auth {
             match self.authenticate(&parts.headers).await {
                 Ok(identity) => Some(identity),
-                Err(error) => return fail(error),
+                Err(Denial::Error(error)) => return fail(error),
+                Err(Denial::Refused(refusal)) => {
+                    return (Some(op.name), self.refused(refusal, None, &answer))
+                }
             }
         } else {
             None
         };
 
-        let body = match axum::body::to_bytes(body, self.max_body_bytes).await {
+        let body = match read_body(body, &self.limits).await {
             Ok(body) => body,
-            Err(_) => return fail(too_large(self.max_body_bytes)),
+            Err(error) => return fail(error),
         };
         let body_format = if predefined || negotiation.content_type.is_empty() {
             // Predefined routes read the body in the route's format whatever the
@@ -410,8 +429,11 @@ impl<A: Authenticator> Inner<A> {
         self.error_response(error, Some(op), answer)
     }
 
-    /// `/api/{Name}[]`: runs each request in turn; the first failure stops the batch
-    /// and says which item failed.
+    /// `/api/{Name}[]`: checks the whole batch first (each item's shape, the item
+    /// count, the operation's budget), then runs the requests in turn. The first
+    /// failure stops the batch: the items before it stay done, and the error says how
+    /// many (`X-AutoBatch-Completed`, `meta.AutoBatchCompleted`) and which failed
+    /// (`meta.AutoBatchIndex`). Batches are not transactions.
     async fn run_batch(
         &self,
         op: &Operation<A::Identity>,
@@ -420,26 +442,24 @@ impl<A: Authenticator> Inner<A> {
         body: &Bytes,
         answer: &Answer,
     ) -> Response {
-        let items = match body_format.map(|f| f.decode_list(body, &op.request)) {
-            Some(Ok(items)) => items,
-            Some(Err(message)) => {
-                return self.error_response(&ServiceError::serialization(message), Some(op), answer)
-            }
-            None => {
-                let error = ServiceError::serialization("A batch request needs a list body");
-                return self.error_response(&error, Some(op), answer);
+        let requests = match self.checked_batch(op, body_format, body) {
+            Ok(requests) => requests,
+            Err(error) => {
+                let mut response = self.error_response(&error, Some(op), answer);
+                response
+                    .headers_mut()
+                    .insert("x-autobatch-completed", HeaderValue::from(0));
+                return response;
             }
         };
-        let mut responses = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
-            let outcome = match normalize_keys(item, &op.request) {
-                Ok(dto) => (op.handler)(identity.clone(), Value::Object(dto)).await,
-                Err(error) => Err(error),
-            };
-            match outcome {
+        let mut responses = Vec::with_capacity(requests.len());
+        for (index, dto) in requests.into_iter().enumerate() {
+            match (op.handler)(identity.clone(), Value::Object(dto)).await {
                 Ok(value) => responses.push(value),
                 Err(error) => {
-                    let error = error.with_meta("AutoBatchIndex", index.to_string());
+                    let error = error
+                        .with_meta("AutoBatchIndex", index.to_string())
+                        .with_meta("AutoBatchCompleted", index.to_string());
                     let mut response = self.operation_error(op, &error, answer);
                     response
                         .headers_mut()
@@ -456,16 +476,90 @@ impl<A: Authenticator> Inner<A> {
         response
     }
 
-    async fn authenticate(&self, headers: &http::HeaderMap) -> Result<A::Identity, ServiceError> {
-        match presented_credentials(headers) {
-            Presented::Nothing => Err(ServiceError::authentication_required()),
-            Presented::Malformed => Err(ServiceError::unauthorized("Invalid API Key")),
-            Presented::Credentials(credentials) => self
-                .authenticator
-                .authenticate(&credentials)
-                .await?
-                .ok_or_else(|| ServiceError::unauthorized("Invalid API Key")),
+    /// A batch's requests, bound, once the batch is known to be within its limits.
+    fn checked_batch(
+        &self,
+        op: &Operation<A::Identity>,
+        body_format: Option<Format>,
+        body: &Bytes,
+    ) -> Result<Vec<Map<String, Value>>, ServiceError> {
+        let items = match body_format.map(|f| f.decode_list(body, &op.request)) {
+            Some(Ok(items)) => items,
+            Some(Err(message)) => return Err(ServiceError::serialization(message)),
+            None => {
+                return Err(ServiceError::serialization(
+                    "A batch request needs a list body",
+                ))
+            }
+        };
+        let max_items = self.limits.max_batch_items;
+        if items.len() > max_items {
+            return Err(batch_too_large(format!(
+                "A batch holds at most {max_items} requests"
+            )));
         }
+        let requests = items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| {
+                normalize_keys(item, &op.request)
+                    .map_err(|error| error.with_meta("AutoBatchIndex", index.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(budget) = op.batch_budget {
+            let total: usize = requests
+                .iter()
+                .map(|dto| {
+                    dto.get(budget.member)
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len)
+                })
+                .sum();
+            if total > budget.max_total {
+                return Err(batch_too_large(format!(
+                    "A batch of {} holds at most {} {} in all",
+                    op.name,
+                    budget.max_total,
+                    crate::pascal_case(budget.member)
+                )));
+            }
+        }
+        Ok(requests)
+    }
+
+    /// The caller, once its key is known good and within its rate.
+    async fn authenticate(&self, headers: &http::HeaderMap) -> Result<A::Identity, Denial> {
+        let credentials = match presented_credentials(headers) {
+            Presented::Nothing => return Err(ServiceError::authentication_required().into()),
+            Presented::Malformed => {
+                return Err(ServiceError::unauthorized("Invalid API Key").into())
+            }
+            Presented::Credentials(credentials) => credentials,
+        };
+        let identity = self
+            .authenticator
+            .authenticate(&credentials)
+            .await?
+            .ok_or_else(|| ServiceError::unauthorized("Invalid API Key"))?;
+        self.admission
+            .charge(&credentials.key)
+            .map_err(Denial::Refused)?;
+        Ok(identity)
+    }
+
+    /// A 503 or 429: the error, and when to come back.
+    fn refused(
+        &self,
+        refusal: Refusal,
+        op: Option<&Operation<A::Identity>>,
+        answer: &Answer,
+    ) -> Response {
+        let mut response = self.error_response(&refusal.error, op, answer);
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(refusal.retry_after_secs),
+        );
+        response
     }
 
     /// Body (by its format, or form fields), then path values, then the query string.
@@ -719,6 +813,56 @@ fn content_length(headers: &http::HeaderMap) -> Option<usize> {
         .ok()?
         .parse()
         .ok()
+}
+
+/// Why authentication did not produce an identity.
+enum Denial {
+    Error(ServiceError),
+    Refused(Refusal),
+}
+
+impl From<ServiceError> for Denial {
+    fn from(error: ServiceError) -> Denial {
+        Denial::Error(error)
+    }
+}
+
+/// The whole body, within the size limit and the body's time limit.
+async fn read_body(body: Body, limits: &RequestLimits) -> Result<Bytes, ServiceError> {
+    let read = axum::body::to_bytes(body, limits.max_body_bytes);
+    match tokio::time::timeout(limits.body_read_timeout, read).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(error)) if is_length_limit(&error) => Err(too_large(limits.max_body_bytes)),
+        // A chunk size that is not hex, a connection cut mid-body, ...
+        Ok(Err(_)) => Err(ServiceError::new(
+            StatusCode::BAD_REQUEST,
+            "SerializationException",
+            "The request body is malformed or ended early",
+        )),
+        Err(_) => Err(ServiceError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "RequestTimeout",
+            format!(
+                "The request body did not arrive within {} seconds",
+                limits.body_read_timeout.as_secs()
+            ),
+        )),
+    }
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = source {
+        if error.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
+fn batch_too_large(message: String) -> ServiceError {
+    ServiceError::new(StatusCode::BAD_REQUEST, "BatchLimitExceeded", message)
 }
 
 fn too_large(limit: usize) -> ServiceError {

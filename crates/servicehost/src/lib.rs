@@ -8,9 +8,11 @@
 // Lets `dto!` name this crate by its public path from inside the crate too.
 extern crate self as servicehost;
 
+mod admission;
 mod auth;
 mod binding;
 mod codec;
+mod edge;
 mod error;
 mod host;
 mod metadata;
@@ -18,13 +20,15 @@ mod operation;
 mod routing;
 mod schema;
 
+pub use admission::{RateLimit, RequestLimits, DEFAULT_MAX_BODY_BYTES};
 pub use auth::{presented_credentials, Authenticator, Credentials, Presented};
 pub use binding::parse_bool;
 pub use codec::{escape_html, Format};
+pub use edge::{default_max_connections, raise_file_limit, serve, ConnectionLimits};
 pub use error::{FieldError, ResponseStatus, ServiceError};
-pub use host::{Host, DEFAULT_MAX_BODY_BYTES};
+pub use host::Host;
 pub use metadata::{OperationInfo, ServiceDescription};
-pub use operation::{operation, Operation, OperationBuilder, RouteDecl, Verb};
+pub use operation::{operation, BatchBudget, Operation, OperationBuilder, RouteDecl, Verb};
 pub use schema::{pascal_case, Binding, Dto, Member, TypeInfo, ValueKind, WireType};
 
 #[doc(hidden)]

@@ -65,6 +65,16 @@ pub struct Operation<I> {
     pub(crate) handler: Handler<I>,
     /// The response DTO at its defaults, which carries `responseStatus` on errors.
     pub(crate) empty_response: Value,
+    /// A cap on the items of one list member summed over a whole batch.
+    pub batch_budget: Option<BatchBudget>,
+}
+
+/// At most `max_total` items of the list member `member` (its wire name) in all the
+/// requests of one batch together.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchBudget {
+    pub member: &'static str,
+    pub max_total: usize,
 }
 
 impl<I> Operation<I> {
@@ -78,6 +88,7 @@ pub struct OperationBuilder<Req, Resp> {
     routes: Vec<RouteDecl>,
     summary: &'static str,
     notes: &'static str,
+    batch_budget: Option<BatchBudget>,
     _types: std::marker::PhantomData<fn(Req) -> Resp>,
 }
 
@@ -86,6 +97,7 @@ pub fn operation<Req: Dto, Resp: Dto>() -> OperationBuilder<Req, Resp> {
         routes: Vec::new(),
         summary: "",
         notes: "",
+        batch_budget: None,
         _types: std::marker::PhantomData,
     }
 }
@@ -103,6 +115,12 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
 
     pub fn notes(mut self, notes: &'static str) -> Self {
         self.notes = notes;
+        self
+    }
+
+    /// Caps the items of the list member `member` over all the requests of a batch.
+    pub fn batch_budget(mut self, member: &'static str, max_total: usize) -> Self {
+        self.batch_budget = Some(BatchBudget { member, max_total });
         self
     }
 
@@ -155,6 +173,7 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
             response: TypeInfo::of::<Resp>(),
             handler,
             empty_response: serde_json::to_value(Resp::default()).unwrap_or(Value::Null),
+            batch_budget: self.batch_budget,
         }
     }
 }

@@ -321,6 +321,7 @@ otherwise the link is returned unchanged with the reason. Existing affiliate par
         operation::<PostAffiliateLinksRequest, PostAffiliateLinksResponse>()
             .route(Verb::Post, "/v4/affiliate-links")
             .summary("Rewrite up to 1,000 product links at once")
+            .batch_budget("urls", affiliation::service::MAX_LINKS_PER_REQUEST)
             .notes("Each link is answered in order; a URL that cannot be used carries errorCode InvalidUrl and does not fail the others.")
             .authenticated(call(app, |app, caller, req: PostAffiliateLinksRequest| async move {
                 let results = app
