@@ -6,4 +6,5 @@
 mod common;
 
 mod edge;
+mod flood;
 mod raw;
