@@ -367,3 +367,22 @@ fn a_connection_flood_past_the_cap_sheds_the_oldest_idle_and_keeps_serving() {
         .count();
     assert!(closed >= 400, "only {closed} of the 500 oldest were shed");
 }
+
+#[test]
+fn an_oversized_request_head_is_a_431() {
+    let server = Server::start();
+    let mut stream = connect(&server.address());
+    let head = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(80 * 1024)
+    );
+    send(&mut stream, head.as_bytes());
+    let (received, _) = read_until_closed(&mut stream, MARGIN);
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 431"), "{text}");
+    // The server is fine afterwards.
+    assert_eq!(
+        server.request("GET", "/health").send().unwrap().status(),
+        200
+    );
+}

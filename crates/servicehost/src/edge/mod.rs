@@ -152,7 +152,7 @@ async fn run_connection(
     builder
         .keep_alive(true)
         .half_close(false)
-        .max_buf_size(limits.max_head_bytes.max(8192))
+        .max_header_size(limits.max_head_bytes)
         .header_read_timeout(None);
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
