@@ -420,9 +420,7 @@ async fn serve(app: Arc<Affiliation>, bind: SocketAddr, edge: &EdgeArgs) -> Resu
         .request_limits(edge.request_limits())
         .into_router();
     let connection_limits = edge.connection_limits();
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    let listener = listen(bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(
         max_connections = connection_limits.max_connections,
@@ -434,6 +432,23 @@ async fn serve(app: Arc<Affiliation>, bind: SocketAddr, edge: &EdgeArgs) -> Resu
     tracing::info!("stopped");
     Ok(())
 }
+
+/// A listener with the longest accept queue the kernel allows (tokio's `bind` asks for
+/// 1,024): under a connection flood, connections wait there instead of retrying SYNs.
+fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// The kernel caps it at `net.core.somaxconn` (4,096 by default on Linux).
+const LISTEN_BACKLOG: u32 = 65_535;
 
 /// SIGINT or SIGTERM: stop accepting, finish the requests in flight, then exit.
 async fn shutdown_signal() {

@@ -64,6 +64,7 @@ fn the_server_keeps_serving_through_24000_half_open_connections() {
     for mut holder in holders {
         let stdout = holder.stdout.take().unwrap();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("holder: {line}");
             if let Some(count) = line.strip_prefix("opened ") {
                 opened += count.trim().parse::<usize>().unwrap_or(0);
             }
@@ -105,7 +106,10 @@ fn hold_half_open_connections() {
                 send(&mut stream, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Half: ");
                 streams.push(stream);
             }
-            Err(_) => break,
+            Err(error) => {
+                println!("connect failed: {error}");
+                break;
+            }
         }
     }
     println!("opened {}", streams.len());

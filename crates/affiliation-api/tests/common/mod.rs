@@ -351,9 +351,36 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Request log lines with a 5xx other than 503 (load shedding, an unhealthy
+    /// database): a server error is a bug whatever the client sent.
+    pub fn server_errors(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|line| {
+                line.split_whitespace().any(|word| {
+                    word.strip_prefix("status=")
+                        .is_some_and(|status| status.starts_with('5') && status != "503")
+                })
+            })
+            .cloned()
+            .collect()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Every test of every suite checks this: no 5xx for anything a client did.
+        if !std::thread::panicking() {
+            // The reader thread may still hold the last lines; they are in by now or lost
+            // with the process, which only ever loses a request line, never adds one.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let errors = self.server_errors();
+            assert!(errors.is_empty(), "the server answered 5xx: {errors:#?}");
+        }
     }
 }

@@ -137,7 +137,22 @@ async fn run_connection(
 ) {
     let _ = stream.set_nodelay(true);
     let slot = connection.slot.clone();
-    let io = TokioIo::new(watched::Watched::new(stream, slot.clone()));
+    let timer = timer::PhaseTimer::new(slot.clone(), limits.clone());
+    tokio::pin!(timer);
+    // Until its first head is complete a connection holds only what it sent: hyper's
+    // buffers (16 KiB a connection) are for connections that asked for something.
+    let mut stream = stream;
+    let first_head = tokio::select! {
+        biased;
+        head = read_first_head(&mut stream, &slot) => match head {
+            Ok(Some(head)) => head,
+            Ok(None) | Err(_) => return,
+        },
+        _ = timer.as_mut() => return,
+        _ = slot.shed.notified() => return,
+        _ = stopping.changed() => return,
+    };
+    let io = TokioIo::new(watched::Watched::new(stream, slot.clone(), first_head));
     let service_slot = slot.clone();
     let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
         service_slot.request_started();
@@ -156,8 +171,6 @@ async fn run_connection(
         .header_read_timeout(None);
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
-    let timer = timer::PhaseTimer::new(slot.clone(), limits.clone());
-    tokio::pin!(timer);
     let mut closing = false;
     loop {
         // `biased`: the connection is polled first, so the timer reads the phase the
@@ -189,3 +202,33 @@ async fn run_connection(
     }
     drop(connection);
 }
+
+/// The bytes of a connection's first request head, read in small steps: `None` when
+/// the client closes first. Past `FIRST_HEAD_READ_AHEAD` bytes hyper takes over (and
+/// answers 431 past the head limit).
+async fn read_first_head(
+    stream: &mut TcpStream,
+    slot: &connections::Slot,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 512];
+    loop {
+        stream.readable().await?;
+        match stream.try_read(&mut chunk) {
+            Ok(0) => return Ok(None),
+            Ok(n) => {
+                slot.bytes_read();
+                let searched_to = head.len().saturating_sub(3);
+                head.extend_from_slice(&chunk[..n]);
+                let complete = head[searched_to..].windows(4).any(|w| w == b"\r\n\r\n");
+                if complete || head.len() >= FIRST_HEAD_READ_AHEAD {
+                    return Ok(Some(head));
+                }
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+const FIRST_HEAD_READ_AHEAD: usize = 8 * 1024;

@@ -1,5 +1,6 @@
 //! A socket that tells its connection's slot when bytes arrive, so the head timer
-//! starts at a request's first byte rather than at the end of the previous answer.
+//! starts at a request's first byte rather than at the end of the previous answer;
+//! it first hands out the bytes read before hyper took the connection.
 
 use super::connections::Slot;
 use std::io;
@@ -11,11 +12,19 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 pub(crate) struct Watched<S> {
     stream: S,
     slot: Arc<Slot>,
+    /// Read ahead of hyper (the first request's head); handed out first.
+    prefix: Vec<u8>,
+    prefix_read: usize,
 }
 
 impl<S> Watched<S> {
-    pub(crate) fn new(stream: S, slot: Arc<Slot>) -> Self {
-        Watched { stream, slot }
+    pub(crate) fn new(stream: S, slot: Arc<Slot>, prefix: Vec<u8>) -> Self {
+        Watched {
+            stream,
+            slot,
+            prefix,
+            prefix_read: 0,
+        }
     }
 }
 
@@ -25,6 +34,18 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if self.prefix_read < self.prefix.len() {
+            let this = &mut *self;
+            let rest = &this.prefix[this.prefix_read..];
+            let n = rest.len().min(buf.remaining());
+            buf.put_slice(&rest[..n]);
+            this.prefix_read += n;
+            if this.prefix_read == this.prefix.len() {
+                this.prefix = Vec::new();
+                this.prefix_read = 0;
+            }
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         let result = Pin::new(&mut self.stream).poll_read(cx, buf);
         if matches!(result, Poll::Ready(Ok(()))) && buf.filled().len() > before {
