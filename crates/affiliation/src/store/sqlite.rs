@@ -69,6 +69,10 @@ fn hot_error(error: rusqlite::Error) -> StoreError {
 
 impl SqliteStore {
     const BACKEND: &'static str = "sqlite";
+    /// No row locks: every write runs under `BEGIN IMMEDIATE` on the one writer, so
+    /// what a write re-checks cannot change before it commits.
+    const LOCK_SHARE: &'static str = "";
+    const LOCK_UPDATE: &'static str = "";
     /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
     const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
         (SELECT json_group_array(json_array(t.guid, t.program_guid, t.parameters, t.created_at,
