@@ -142,6 +142,11 @@ macro_rules! sql_store {
         };
         use super::dump::{from_hex, to_hex, DumpLine};
         use super::{Store, TokenScope};
+        use crate::paging::{Page, Paged};
+
+        fn counted(n: i64) -> u32 {
+            u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+        }
         use crate::credentials::StoredKeys;
         use crate::error::{StoreError, Vanished};
         use crate::model::{
@@ -611,16 +616,30 @@ macro_rules! sql_store {
                 })).await
             }
 
-            async fn groups(&self, owner_id: i64) -> Result<Vec<Group>, StoreError> {
-                sqlx::query(
-                    "SELECT id, owner_id, name, created_at FROM groups WHERE owner_id = $1 ORDER BY id",
+            async fn groups(&self, owner_id: i64, page: Page) -> Result<Paged<Group>, StoreError> {
+                let items: Vec<Group> = sqlx::query(
+                    "SELECT id, owner_id, name, created_at FROM groups WHERE owner_id = $1
+                     ORDER BY id LIMIT $2 OFFSET $3",
                 )
                 .bind(owner_id)
+                .bind(i64::from(page.take))
+                .bind(i64::from(page.skip))
                 .fetch_all(&self.reader)
                 .await?
                 .iter()
                 .map(group)
-                .collect()
+                .collect::<Result<_, _>>()?;
+                let total = match page.total_without_count(items.len()) {
+                    Some(total) => total,
+                    None => counted(
+                        sqlx::query("SELECT COUNT(*) AS n FROM groups WHERE owner_id = $1")
+                            .bind(owner_id)
+                            .fetch_one(&self.reader)
+                            .await?
+                            .try_get("n")?,
+                    ),
+                };
+                Ok(Paged { items, total })
             }
 
             async fn group(&self, id: u32) -> Result<Option<Group>, StoreError> {
@@ -682,7 +701,10 @@ macro_rules! sql_store {
                 let filter = match scope {
                     TokenScope::User => "t.group_id IS NULL",
                     TokenScope::Group(_) => "t.group_id = $2",
-                    TokenScope::AllGroups => "t.group_id IS NOT NULL",
+                    TokenScope::Groups(_) => {
+                        "t.group_id IN (SELECT g.id FROM groups g WHERE g.owner_id = $1
+                                        ORDER BY g.id LIMIT $2 OFFSET $3)"
+                    }
                 };
                 let sql = format!(
                     "SELECT t.guid, t.owner_id, t.group_id, t.program_guid, t.parameters, t.created_at, t.updated_at,
@@ -692,8 +714,12 @@ macro_rules! sql_store {
                      ORDER BY t.group_id, p.name, t.guid"
                 );
                 let mut query = sqlx::query(&sql).bind(owner_id);
-                if let TokenScope::Group(id) = scope {
-                    query = query.bind(i64::from(id));
+                match scope {
+                    TokenScope::User => {}
+                    TokenScope::Group(id) => query = query.bind(i64::from(id)),
+                    TokenScope::Groups(page) => {
+                        query = query.bind(i64::from(page.take)).bind(i64::from(page.skip))
+                    }
                 }
                 query
                     .fetch_all(&self.reader)
@@ -920,16 +946,18 @@ macro_rules! sql_store {
                 .transpose()
             }
 
-            async fn history(&self, token_guid: Uuid) -> Result<Vec<HistoryEntry>, StoreError> {
-                sqlx::query(
+            async fn history(&self, token_guid: Uuid, page: Page) -> Result<Paged<HistoryEntry>, StoreError> {
+                let items: Vec<HistoryEntry> = sqlx::query(
                     "SELECT a.at, c.username AS changed_by, s.username AS subject, a.action,
                             a.group_id, a.program_guid, a.before, a.after
                      FROM audit_log a
                      LEFT JOIN users c ON c.id = a.caller_id
                      LEFT JOIN users s ON s.id = a.subject_id
-                     WHERE a.token_guid = $1 ORDER BY a.id",
+                     WHERE a.token_guid = $1 ORDER BY a.id LIMIT $2 OFFSET $3",
                 )
                 .bind(token_guid.to_string())
+                .bind(i64::from(page.take))
+                .bind(i64::from(page.skip))
                 .fetch_all(&self.reader)
                 .await?
                 .iter()
@@ -948,7 +976,18 @@ macro_rules! sql_store {
                         after: optional_json(row, "after")?,
                     })
                 })
-                .collect()
+                .collect::<Result<_, StoreError>>()?;
+                let total = match page.total_without_count(items.len()) {
+                    Some(total) => total,
+                    None => counted(
+                        sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE token_guid = $1")
+                            .bind(token_guid.to_string())
+                            .fetch_one(&self.reader)
+                            .await?
+                            .try_get("n")?,
+                    ),
+                };
+                Ok(Paged { items, total })
             }
 
             async fn export(&self) -> Result<Vec<DumpLine>, StoreError> {
