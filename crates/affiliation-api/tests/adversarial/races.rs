@@ -247,6 +247,13 @@ fn token_sets_written_while_the_same_tokens_change_answer_no_5xx() {
             { "programGuid": apple, "affiliateTokens": { "at": "1000lb" } },
         ] })
     };
+    // The same programs in the other order: the writes must not deadlock each other.
+    let reversed = || {
+        json!({ "affiliatePrograms": [
+            { "programGuid": apple, "affiliateTokens": { "at": "2000lb" } },
+            { "programGuid": amazon, "affiliateTokens": { "tag": "reversed-20" } },
+        ] })
+    };
     for round in 0..ROUNDS {
         // Start each round from a connected Amazon program (or none, every third round).
         let listed = server.get(&alice, "/v3/user-affiliate-tokens");
@@ -277,8 +284,19 @@ fn token_sets_written_while_the_same_tokens_change_answer_no_5xx() {
             &alice,
             vec![
                 ("set", "POST", "/v4/affiliate-tokens-sets".into(), set()),
+                (
+                    "set",
+                    "POST",
+                    "/v4/affiliate-tokens-sets".into(),
+                    reversed(),
+                ),
                 ("set", "POST", "/v4/affiliate-tokens-sets".into(), set()),
-                ("set", "POST", "/v4/affiliate-tokens-sets".into(), set()),
+                (
+                    "set",
+                    "POST",
+                    "/v4/affiliate-tokens-sets".into(),
+                    reversed(),
+                ),
                 (
                     "post",
                     "POST",

@@ -862,7 +862,11 @@ macro_rules! sql_store {
                 let (snapshot, actor) = (snapshot.clone(), *actor);
                 self.write(move |tx| Box::pin(async move {
                     let (snapshot, actor) = (&snapshot, &actor);
-                    for ProgramTokens { program_guid, affiliate_tokens } in &snapshot.programs {
+                    // Rows are locked in one order (by program) whatever order the request
+                    // lists them in, so two token sets never wait for each other in a cycle.
+                    let mut in_lock_order: Vec<&ProgramTokens> = snapshot.programs.iter().collect();
+                    in_lock_order.sort_by_key(|p| p.program_guid);
+                    for ProgramTokens { program_guid, affiliate_tokens } in in_lock_order {
                         // Insert or replace, settled by the unique index: a concurrent
                         // write that connects the program first is found and replaced on
                         // the next round; one that deletes it first makes the next round
