@@ -438,17 +438,19 @@ impl Affiliation {
                 guid: record.guid,
                 warnings,
             }),
-            Err(StoreError::Conflict { existing }) => Err(DomainError::Conflict {
-                message: format!(
-                    "{} is already connected{}; update affiliateTokensId {existing} instead",
-                    program.name,
-                    match level {
-                        Level::User => String::new(),
-                        Level::Group(id) => format!(" for group {id}"),
-                    }
-                ),
-                existing,
-            }),
+            Err(StoreError::Conflict { existing }) if !existing.is_nil() => {
+                Err(DomainError::Conflict {
+                    message: format!(
+                        "{} is already connected{}; update affiliateTokensId {existing} instead",
+                        program.name,
+                        match level {
+                            Level::User => String::new(),
+                            Level::Group(id) => format!(" for group {id}"),
+                        }
+                    ),
+                    existing,
+                })
+            }
             Err(e) => Err(e.into()),
         }
     }
