@@ -129,3 +129,37 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 }
 
 pub type Result<T, E = DomainError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_failures_are_client_errors_and_only_database_errors_are_not() {
+        let existing = Uuid::new_v4();
+        assert!(matches!(
+            DomainError::from(StoreError::Conflict { existing }),
+            DomainError::Conflict { existing: e, .. } if e == existing
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::Conflict { existing: Uuid::nil() }),
+            DomainError::Conflict { ref message, .. } if !message.contains("0000")
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::Vanished(Vanished::Group(7))),
+            DomainError::NotFound(ref m) if m == "Group 7 not found"
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::Vanished(Vanished::Referenced)),
+            DomainError::NotFound(_)
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::DuplicateUsername),
+            DomainError::Conflict { .. }
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::Database("disk".into())),
+            DomainError::Store(_)
+        ));
+    }
+}

@@ -182,3 +182,74 @@ super::sql::sql_store!(
     row = SqliteRow,
     conn = SqliteConnection
 );
+
+#[cfg(test)]
+mod tests {
+    use super::SqliteStore;
+    use crate::credentials::IssuedKeys;
+    use crate::error::{StoreError, Vanished};
+    use crate::model::{Actor, Level, TokenRecord};
+    use crate::store::Store;
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    #[tokio::test]
+    async fn a_write_into_a_vanished_group_is_refused_inside_its_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("t.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let at = OffsetDateTime::now_utc();
+        let user = store
+            .create_user("alice", false, &IssuedKeys::generate().stored(), at)
+            .await
+            .unwrap();
+        let actor = Actor {
+            caller_id: user.account.id,
+            subject_id: user.account.id,
+            at,
+        };
+        let group = store.create_group("g", &actor).await.unwrap();
+        assert!(store.delete_group(group.id, &actor).await.unwrap());
+        let record = TokenRecord {
+            guid: Uuid::new_v4(),
+            owner_id: user.account.id,
+            level: Level::Group(group.id),
+            program_guid: Uuid::new_v4(),
+            parameters: Default::default(),
+            created_at: at,
+            updated_at: at,
+        };
+        let refused = store.insert_token(&record, &actor).await;
+        assert!(
+            matches!(refused, Err(StoreError::Vanished(Vanished::Group(id))) if id == group.id),
+            "{refused:?}"
+        );
+        let replaced = store
+            .replace_parameters(
+                Uuid::new_v4(),
+                Level::Group(group.id),
+                &Default::default(),
+                &actor,
+            )
+            .await;
+        assert!(
+            matches!(replaced, Err(StoreError::Vanished(Vanished::Group(_)))),
+            "{replaced:?}"
+        );
+
+        // Past the checks, the foreign key itself reads as a vanished row, not a database error.
+        let user_level = TokenRecord {
+            level: Level::User,
+            ..record
+        };
+        let unknown_program = store.insert_token(&user_level, &actor).await;
+        assert!(
+            matches!(
+                unknown_program,
+                Err(StoreError::Vanished(Vanished::Referenced))
+            ),
+            "{unknown_program:?}"
+        );
+    }
+}
