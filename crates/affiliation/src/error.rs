@@ -41,7 +41,48 @@ pub enum DomainError {
     #[error("{message}")]
     Conflict { message: String, existing: Uuid },
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+/// What a concurrent change removed from under a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vanished {
+    Group(u32),
+    Tokens(Uuid),
+    /// A foreign key refused the write: a row it refers to is gone (which one the
+    /// database does not say).
+    Referenced,
+}
+
+/// Every constraint a write can meet is a client's answer (404 or 409), never a 500:
+/// a store error only stays a `Store` error when it is not about the data.
+impl From<StoreError> for DomainError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict { existing } => DomainError::Conflict {
+                message: if existing.is_nil() {
+                    "The write conflicts with a concurrent change; read the current state and try again".into()
+                } else {
+                    format!("Already connected; update affiliateTokensId {existing} instead")
+                },
+                existing,
+            },
+            StoreError::DuplicateUsername => DomainError::Conflict {
+                message: "The username is taken".into(),
+                existing: Uuid::nil(),
+            },
+            StoreError::Vanished(Vanished::Group(id)) => {
+                DomainError::NotFound(format!("Group {id} not found"))
+            }
+            StoreError::Vanished(Vanished::Tokens(guid)) => {
+                DomainError::NotFound(format!("Affiliate tokens {guid} not found"))
+            }
+            StoreError::Vanished(Vanished::Referenced) => DomainError::NotFound(
+                "The group or token set this write refers to no longer exists".into(),
+            ),
+            StoreError::Database(_) => DomainError::Store(error),
+        }
+    }
 }
 
 impl DomainError {
@@ -57,13 +98,27 @@ pub enum StoreError {
     Conflict { existing: Uuid },
     #[error("username already taken")]
     DuplicateUsername,
+    /// A concurrent change removed what the write needs (checked inside its
+    /// transaction, or refused by a foreign key).
+    #[error("no longer there: {0:?}")]
+    Vanished(Vanished),
     #[error("database: {0}")]
     Database(String),
 }
 
 impl From<sqlx::Error> for StoreError {
+    /// Constraint violations are about the data, not the database: a unique index is a
+    /// conflict, a foreign key a vanished row. Everything else is the database's error.
     fn from(error: sqlx::Error) -> Self {
-        StoreError::Database(error.to_string())
+        match &error {
+            sqlx::Error::Database(e) if e.is_unique_violation() => StoreError::Conflict {
+                existing: Uuid::nil(),
+            },
+            sqlx::Error::Database(e) if e.is_foreign_key_violation() => {
+                StoreError::Vanished(Vanished::Referenced)
+            }
+            _ => StoreError::Database(error.to_string()),
+        }
     }
 }
 
@@ -74,3 +129,37 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 }
 
 pub type Result<T, E = DomainError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_failures_are_client_errors_and_only_database_errors_are_not() {
+        let existing = Uuid::new_v4();
+        assert!(matches!(
+            DomainError::from(StoreError::Conflict { existing }),
+            DomainError::Conflict { existing: e, .. } if e == existing
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::Conflict { existing: Uuid::nil() }),
+            DomainError::Conflict { ref message, .. } if !message.contains("0000")
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::Vanished(Vanished::Group(7))),
+            DomainError::NotFound(ref m) if m == "Group 7 not found"
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::Vanished(Vanished::Referenced)),
+            DomainError::NotFound(_)
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::DuplicateUsername),
+            DomainError::Conflict { .. }
+        ));
+        assert!(matches!(
+            DomainError::from(StoreError::Database("disk".into())),
+            DomainError::Store(_)
+        ));
+    }
+}

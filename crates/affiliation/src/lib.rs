@@ -10,6 +10,7 @@ pub mod ids;
 pub mod key_cache;
 pub mod link;
 pub mod model;
+pub mod paging;
 pub mod service;
 pub mod store;
 pub mod validation;

@@ -42,10 +42,17 @@ dto! {
         username: Option<String> as "username" in query,
         /// Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
+        /// (ours) How many items to leave out, as AutoQuery's skip.
+        skip: Option<u32> as "skip" in query,
+        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
+        /// larger values are clamped to 1,000.
+        take: Option<u32> as "take" in query,
     }
 
     pub struct GetUserAffiliateTokensResponse : BaseResponse {
         affiliate_programs: Vec<AffiliateProgram> as "affiliateTokensSet" in body,
+        /// (ours) How many items there are in all; the answer holds at most take of them.
+        total: Option<u32> as "total" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
@@ -55,6 +62,11 @@ dto! {
         username: Option<String> as "username" in query,
         /// Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
+        /// (ours) How many items to leave out, as AutoQuery's skip.
+        skip: Option<u32> as "skip" in query,
+        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
+        /// larger values are clamped to 1,000.
+        take: Option<u32> as "take" in query,
     }
 
     /// Add the user's affiliate info for one program.
@@ -110,10 +122,17 @@ dto! {
         username: Option<String> as "username" in query,
         /// (ours) Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
+        /// (ours) How many items to leave out, as AutoQuery's skip.
+        skip: Option<u32> as "skip" in query,
+        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
+        /// larger values are clamped to 1,000.
+        take: Option<u32> as "take" in query,
     }
 
     pub struct GetGroupAffiliateTokensResponse : BaseResponse {
         affiliate_programs: Vec<AffiliateProgram> as "affiliatePrograms" in body,
+        /// (ours) How many items there are in all; the answer holds at most take of them.
+        total: Option<u32> as "total" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
@@ -179,10 +198,17 @@ dto! {
     pub struct GetAllGroupAffiliateTokensRequest {
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
+        /// (ours) How many items to leave out, as AutoQuery's skip.
+        skip: Option<u32> as "skip" in query,
+        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
+        /// larger values are clamped to 1,000.
+        take: Option<u32> as "take" in query,
     }
 
     pub struct GetAllGroupAffiliateTokensResponse : BaseResponse {
         groups: Vec<GroupAffiliatePrograms> as "groups" in body,
+        /// (ours) How many items there are in all; the answer holds at most take of them.
+        total: Option<u32> as "total" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
@@ -305,10 +331,17 @@ dto! {
     pub struct GetGroupsRequest {
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
+        /// (ours) How many items to leave out, as AutoQuery's skip.
+        skip: Option<u32> as "skip" in query,
+        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
+        /// larger values are clamped to 1,000.
+        take: Option<u32> as "take" in query,
     }
 
     pub struct GetGroupsResponse : BaseResponse {
         groups: Vec<GroupInfo> as "groups" in body,
+        /// (ours) How many items there are in all; the answer holds at most take of them.
+        total: Option<u32> as "total" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
@@ -425,6 +458,11 @@ dto! {
         guid: Option<String> as "guid" in path,
         /// The user to act for; empty means the caller. Only admins may name another user.
         username: Option<String> as "username" in query,
+        /// (ours) How many items to leave out, as AutoQuery's skip.
+        skip: Option<u32> as "skip" in query,
+        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
+        /// larger values are clamped to 1,000.
+        take: Option<u32> as "take" in query,
     }
 
     /// (ours) The history of one of a group's override token sets, oldest change first.
@@ -433,10 +471,17 @@ dto! {
         guid: Option<String> as "guid" in path,
         /// The user to act for; empty means the caller. Only admins may name another user.
         username: Option<String> as "username" in query,
+        /// (ours) How many items to leave out, as AutoQuery's skip.
+        skip: Option<u32> as "skip" in query,
+        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
+        /// larger values are clamped to 1,000.
+        take: Option<u32> as "take" in query,
     }
 
     pub struct GetAffiliateTokensHistoryResponse : BaseResponse {
         history: Vec<AffiliateTokensChange> as "history" in body,
+        /// (ours) How many items there are in all; the answer holds at most take of them.
+        total: Option<u32> as "total" in body,
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 }

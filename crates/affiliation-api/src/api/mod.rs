@@ -8,6 +8,7 @@ pub mod dtos;
 mod errors;
 
 use affiliation::model::{Account, Level};
+use affiliation::paging::Page;
 use affiliation::{Affiliation, DomainError, ProgramTokensInput};
 use auth::ApiKeyAuthenticator;
 use dtos::*;
@@ -21,6 +22,23 @@ pub const SERVICE_NAME: &str = "AffiliationAPI";
 const CATALOG_NOTE: &str =
     "Parameter names must match the information we have for the affiliate network; \
 this information may be obtained using the GET /v3/affiliate-programs endpoint.";
+
+/// Appended to the notes of every list operation.
+macro_rules! paged_notes {
+    ($notes:literal) => {
+        concat!(
+            $notes,
+            " Paged with skip and take (AutoQuery's names): take defaults to 1,000, the most one answer holds \
+(larger values are clamped to it), and total counts every matching item. Without paging parameters the \
+answer is the whole list as long as it holds at most 1,000 items; beyond that it holds the first 1,000 \
+and total tells how many there are. The order is stable, so consecutive windows neither skip nor repeat items."
+        )
+    };
+}
+
+fn page(skip: Option<u32>, take: Option<u32>) -> Page {
+    Page::new(skip, take)
+}
 
 /// The host with every operation of the service.
 pub fn host(app: Arc<Affiliation>) -> Host<ApiKeyAuthenticator> {
@@ -67,22 +85,28 @@ pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
         operation::<GetUserAffiliateTokensRequest, GetUserAffiliateTokensResponse>()
             .route(Verb::Get, "/v4/user-affiliate-tokens")
             .summary("Get the affiliate programs and tokens the user has connected")
-            .notes("Returns the connected programs with their tokens, ordered by program name.")
+            .notes(paged_notes!("Returns the connected programs with their tokens, ordered by program name."))
             .authenticated(call(app, |app, caller, req: GetUserAffiliateTokensRequest| async move {
-                let tokens = app.tokens(&caller, req.username.as_deref(), Level::User, req.include_disabled).await?;
+                let tokens = app
+                    .tokens(&caller, req.username.as_deref(), Level::User, req.include_disabled, page(req.skip, req.take))
+                    .await?;
                 Ok(GetUserAffiliateTokensResponse {
-                    affiliate_programs: tokens.into_iter().map(convert::connected_program).collect(),
+                    affiliate_programs: tokens.items.into_iter().map(convert::connected_program).collect(),
+                    total: Some(tokens.total),
                     response_status: None,
                 })
             })),
         operation::<GetUserAffiliateTokensV3Request, GetUserAffiliateTokensResponse>()
             .route(Verb::Get, "/v3/user-affiliate-tokens")
             .summary("Get the user's connected programs with the GUID of each")
-            .notes("The GUID (affiliateTokensId) of each program is what PUT and DELETE /v4/user-affiliate-tokens/{guid} take.")
+            .notes(paged_notes!("The GUID (affiliateTokensId) of each program is what PUT and DELETE /v4/user-affiliate-tokens/{guid} take."))
             .authenticated(call(app, |app, caller, req: GetUserAffiliateTokensV3Request| async move {
-                let tokens = app.tokens(&caller, req.username.as_deref(), Level::User, req.include_disabled).await?;
+                let tokens = app
+                    .tokens(&caller, req.username.as_deref(), Level::User, req.include_disabled, page(req.skip, req.take))
+                    .await?;
                 Ok(GetUserAffiliateTokensResponse {
-                    affiliate_programs: tokens.into_iter().map(convert::connected_program).collect(),
+                    affiliate_programs: tokens.items.into_iter().map(convert::connected_program).collect(),
+                    total: Some(tokens.total),
                     response_status: None,
                 })
             })),
@@ -125,23 +149,29 @@ pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
         operation::<GetGroupAffiliateTokensRequest, GetGroupAffiliateTokensResponse>()
             .route(Verb::Get, "/v4/groups/{groupId}/group-affiliate-tokens")
             .summary("Get the affiliate override programs and tokens of a group")
-            .notes("Returns the group's override programs with their tokens, ordered by program name.")
+            .notes(paged_notes!("Returns the group's override programs with their tokens, ordered by program name."))
             .authenticated(call(app, |app, caller, req: GetGroupAffiliateTokensRequest| async move {
                 let level = Level::Group(req.group_id);
-                let tokens = app.tokens(&caller, req.username.as_deref(), level, req.include_disabled).await?;
+                let tokens = app
+                    .tokens(&caller, req.username.as_deref(), level, req.include_disabled, page(req.skip, req.take))
+                    .await?;
                 Ok(GetGroupAffiliateTokensResponse {
-                    affiliate_programs: tokens.into_iter().map(convert::connected_program).collect(),
+                    affiliate_programs: tokens.items.into_iter().map(convert::connected_program).collect(),
+                    total: Some(tokens.total),
                     response_status: None,
                 })
             })),
         operation::<GetAllGroupAffiliateTokensRequest, GetAllGroupAffiliateTokensResponse>()
             .route(Verb::Get, "/v3/group-affiliate-tokens")
             .summary("Get every group of the user with its override programs and their GUIDs")
-            .notes("The GUID (affiliateTokensId) of each override is what PUT and DELETE /v4/groups/{groupId}/group-affiliate-tokens/{guid} take.")
+            .notes(paged_notes!("The GUID (affiliateTokensId) of each override is what PUT and DELETE \
+/v4/groups/{groupId}/group-affiliate-tokens/{guid} take. Groups are ordered by id; skip, take and total count groups."))
             .authenticated(call(app, |app, caller, req: GetAllGroupAffiliateTokensRequest| async move {
-                let groups = app.all_group_tokens(&caller, req.username.as_deref()).await?;
+                let groups = app.all_group_tokens(&caller, req.username.as_deref(), page(req.skip, req.take)).await?;
                 Ok(GetAllGroupAffiliateTokensResponse {
+                    total: Some(groups.total),
                     groups: groups
+                        .items
                         .into_iter()
                         .map(|g| GroupAffiliatePrograms {
                             group_id: g.group.id,
@@ -255,23 +285,29 @@ applying to links and are listed only with includeDisabled=true.")
         operation::<GetUserAffiliateTokensHistoryRequest, GetAffiliateTokensHistoryResponse>()
             .route(Verb::Get, "/v4/user-affiliate-tokens/{guid}/history")
             .summary("Who changed one of the user's token sets, what, and when")
-            .notes("Oldest change first. Values of parameters the catalog marks sensitive are masked.")
+            .notes(paged_notes!("Oldest change first. Values of parameters the catalog marks sensitive are masked."))
             .authenticated(call(app, |app, caller, req: GetUserAffiliateTokensHistoryRequest| async move {
-                let entries = app.history(&caller, req.username.as_deref(), Level::User, req.guid.as_deref()).await?;
+                let entries = app
+                    .history(&caller, req.username.as_deref(), Level::User, req.guid.as_deref(), page(req.skip, req.take))
+                    .await?;
                 Ok(GetAffiliateTokensHistoryResponse {
-                    history: entries.into_iter().map(convert::history_entry).collect(),
+                    history: entries.items.into_iter().map(convert::history_entry).collect(),
+                    total: Some(entries.total),
                     response_status: None,
                 })
             })),
         operation::<GetGroupAffiliateTokensHistoryRequest, GetAffiliateTokensHistoryResponse>()
             .route(Verb::Get, "/v4/groups/{groupId}/group-affiliate-tokens/{guid}/history")
             .summary("Who changed one of a group's override token sets, what, and when")
-            .notes("Oldest change first. Values of parameters the catalog marks sensitive are masked.")
+            .notes(paged_notes!("Oldest change first. Values of parameters the catalog marks sensitive are masked."))
             .authenticated(call(app, |app, caller, req: GetGroupAffiliateTokensHistoryRequest| async move {
                 let level = Level::Group(req.group_id);
-                let entries = app.history(&caller, req.username.as_deref(), level, req.guid.as_deref()).await?;
+                let entries = app
+                    .history(&caller, req.username.as_deref(), level, req.guid.as_deref(), page(req.skip, req.take))
+                    .await?;
                 Ok(GetAffiliateTokensHistoryResponse {
-                    history: entries.into_iter().map(convert::history_entry).collect(),
+                    history: entries.items.into_iter().map(convert::history_entry).collect(),
+                    total: Some(entries.total),
                     response_status: None,
                 })
             })),
@@ -291,11 +327,12 @@ applying to links and are listed only with includeDisabled=true.")
         operation::<GetGroupsRequest, GetGroupsResponse>()
             .route(Verb::Get, "/v4/groups")
             .summary("Get the user's groups")
-            .notes("Ordered by group id.")
+            .notes(paged_notes!("Ordered by group id."))
             .authenticated(call(app, |app, caller, req: GetGroupsRequest| async move {
-                let groups = app.groups(&caller, req.username.as_deref()).await?;
+                let groups = app.groups(&caller, req.username.as_deref(), page(req.skip, req.take)).await?;
                 Ok(GetGroupsResponse {
-                    groups: groups.into_iter().map(convert::group_info).collect(),
+                    groups: groups.items.into_iter().map(convert::group_info).collect(),
+                    total: Some(groups.total),
                     response_status: None,
                 })
             })),

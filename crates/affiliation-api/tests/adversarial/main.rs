@@ -7,4 +7,6 @@ mod common;
 
 mod edge;
 mod flood;
+mod paging;
+mod races;
 mod raw;

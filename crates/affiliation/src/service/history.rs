@@ -3,21 +3,24 @@
 use super::Affiliation;
 use crate::error::Result;
 use crate::model::{Account, HistoryEntry, Level, Parameters};
+use crate::paging::{Page, Paged};
 use uuid::Uuid;
 
 /// What a masked value reads as: nothing of the secret is shown.
 pub const MASK: &str = "********";
 
 impl Affiliation {
-    /// The history of one of the subject's token records at `level`, oldest first.
-    /// Values of parameters the catalog marks sensitive are masked.
+    /// One window of the history of one of the subject's token records at `level`,
+    /// oldest first (paged in the database). Values of parameters the catalog marks
+    /// sensitive are masked.
     pub async fn history(
         &self,
         caller: &Account,
         username: Option<&str>,
         level: Level,
         guid: Option<&str>,
-    ) -> Result<Vec<HistoryEntry>> {
+        page: Page,
+    ) -> Result<Paged<HistoryEntry>> {
         let guid: Uuid = super::required_guid(guid, "Guid")?;
         let subject = self.subject_at(caller, username, level).await?;
         let record = self.owned_token(&subject, level, guid).await?;
@@ -35,8 +38,8 @@ impl Affiliation {
                 }
             }
         };
-        let mut entries = self.store.history(guid).await?;
-        for entry in &mut entries {
+        let mut entries = self.store.history(guid, page).await?;
+        for entry in &mut entries.items {
             mask(&mut entry.before);
             mask(&mut entry.after);
         }

@@ -13,6 +13,7 @@ use crate::model::{
     Account, Actor, Group, Level, Parameters, Program, ProgramTokens, TokenRecord,
     TokenSetSnapshot, TokenView, User,
 };
+use crate::paging::{Page, Paged};
 use crate::store::{Store, TokenScope};
 use crate::validation::{parameter_warnings, validate_parameters, Patterns};
 use std::collections::HashSet;
@@ -276,9 +277,15 @@ impl Affiliation {
             .await?)
     }
 
-    pub async fn groups(&self, caller: &Account, username: Option<&str>) -> Result<Vec<Group>> {
+    /// One window of the subject's groups, ordered by id (paged in the database).
+    pub async fn groups(
+        &self,
+        caller: &Account,
+        username: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Group>> {
         let subject = self.subject(caller, username).await?;
-        Ok(self.store.groups(subject.id).await?)
+        Ok(self.store.groups(subject.id, page).await?)
     }
 
     pub async fn delete_group(
@@ -333,7 +340,8 @@ impl Affiliation {
         username: Option<&str>,
         level: Level,
         include_disabled: bool,
-    ) -> Result<Vec<TokenView>> {
+        page: Page,
+    ) -> Result<Paged<TokenView>> {
         let mut tokens = match level {
             Level::User => {
                 let subject = self.subject(caller, username).await?;
@@ -350,29 +358,35 @@ impl Affiliation {
             }
         };
         tokens.retain(|t| include_disabled || !t.program_disabled);
-        Ok(tokens)
+        // At most one record per program: bounded by the catalog, paged in memory.
+        Ok(page.of(tokens))
     }
 
-    /// Every group of the subject with its overrides (tokens of disabled programs left out).
+    /// One window of the subject's groups (ordered by id) with their overrides (tokens
+    /// of disabled programs left out); `total` counts the groups.
     pub async fn all_group_tokens(
         &self,
         caller: &Account,
         username: Option<&str>,
-    ) -> Result<Vec<GroupTokens>> {
+        page: Page,
+    ) -> Result<Paged<GroupTokens>> {
         let subject = self.subject(caller, username).await?;
-        let groups = self.store.groups(subject.id).await?;
-        let tokens = self.store.tokens(subject.id, TokenScope::AllGroups).await?;
-        Ok(groups
-            .into_iter()
-            .map(|group| GroupTokens {
-                tokens: tokens
-                    .iter()
-                    .filter(|t| t.record.level == Level::Group(group.id) && !t.program_disabled)
-                    .cloned()
-                    .collect(),
-                group,
-            })
-            .collect())
+        let groups = self.store.groups(subject.id, page).await?;
+        let tokens = if groups.items.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .tokens(subject.id, TokenScope::Groups(page))
+                .await?
+        };
+        Ok(groups.map(|group| GroupTokens {
+            tokens: tokens
+                .iter()
+                .filter(|t| t.record.level == Level::Group(group.id) && !t.program_disabled)
+                .cloned()
+                .collect(),
+            group,
+        }))
     }
 
     /// Connects a program at a level; 409 when it is already connected there.
@@ -424,17 +438,19 @@ impl Affiliation {
                 guid: record.guid,
                 warnings,
             }),
-            Err(StoreError::Conflict { existing }) => Err(DomainError::Conflict {
-                message: format!(
-                    "{} is already connected{}; update affiliateTokensId {existing} instead",
-                    program.name,
-                    match level {
-                        Level::User => String::new(),
-                        Level::Group(id) => format!(" for group {id}"),
-                    }
-                ),
-                existing,
-            }),
+            Err(StoreError::Conflict { existing }) if !existing.is_nil() => {
+                Err(DomainError::Conflict {
+                    message: format!(
+                        "{} is already connected{}; update affiliateTokensId {existing} instead",
+                        program.name,
+                        match level {
+                            Level::User => String::new(),
+                            Level::Group(id) => format!(" for group {id}"),
+                        }
+                    ),
+                    existing,
+                })
+            }
             Err(e) => Err(e.into()),
         }
     }

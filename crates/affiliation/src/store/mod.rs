@@ -15,6 +15,7 @@ use crate::model::{
     Account, Actor, Group, HistoryEntry, Level, Parameters, Program, TokenRecord, TokenSetSnapshot,
     TokenView, User,
 };
+use crate::paging::{Page, Paged};
 use async_trait::async_trait;
 use dump::DumpLine;
 use std::sync::Arc;
@@ -26,7 +27,8 @@ use uuid::Uuid;
 pub enum TokenScope {
     User,
     Group(u32),
-    AllGroups,
+    /// The overrides of one window of the owner's groups (ordered by id).
+    Groups(Page),
 }
 
 /// Every write is one transaction: the record and its audit entry commit together.
@@ -69,7 +71,8 @@ pub trait Store: Send + Sync + 'static {
 
     // Groups.
     async fn create_group(&self, name: &str, actor: &Actor) -> Result<Group, StoreError>;
-    async fn groups(&self, owner_id: i64) -> Result<Vec<Group>, StoreError>;
+    /// One window of the owner's groups, ordered by id, and how many there are.
+    async fn groups(&self, owner_id: i64, page: Page) -> Result<Paged<Group>, StoreError>;
     async fn group(&self, id: u32) -> Result<Option<Group>, StoreError>;
     /// Deletes the group and its overrides; false when it is not there.
     async fn delete_group(&self, id: u32, actor: &Actor) -> Result<bool, StoreError>;
@@ -111,8 +114,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<TokenSetSnapshot, StoreError>;
     async fn token_set(&self, set_guid: Uuid) -> Result<Option<TokenSetSnapshot>, StoreError>;
 
-    /// The audit entries of one token record, oldest first.
-    async fn history(&self, token_guid: Uuid) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// One window of the audit entries of one token record, oldest first, and how
+    /// many there are.
+    async fn history(
+        &self,
+        token_guid: Uuid,
+        page: Page,
+    ) -> Result<Paged<HistoryEntry>, StoreError>;
 
     // Moving between databases.
     async fn export(&self) -> Result<Vec<DumpLine>, StoreError>;

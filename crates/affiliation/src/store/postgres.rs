@@ -34,6 +34,11 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     const BACKEND: &'static str = "postgres";
+    /// Read committed: a write re-checks its group under a share lock (writes into one
+    /// group run side by side; a group delete, holding `FOR UPDATE`, waits for them or
+    /// makes them find the group gone) and the record it changes under an update lock.
+    const LOCK_SHARE: &'static str = " FOR SHARE";
+    const LOCK_UPDATE: &'static str = " FOR UPDATE";
     /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
     const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
         (SELECT COALESCE(json_agg(json_build_array(t.guid, t.program_guid, t.parameters, t.created_at,

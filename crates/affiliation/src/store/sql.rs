@@ -22,6 +22,10 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
 pub(super) const ACCOUNT_BY_KEY_SQL: &str =
     "SELECT id, username, is_admin, secret_hash FROM users WHERE key_hash = $1";
 
+/// How often a token-set write reads a program's record again after a concurrent
+/// write moved it (each round follows a commit of another writer, so a few suffice).
+pub(super) const TOKEN_SET_ROUNDS: usize = 8;
+
 pub(super) const TOKEN_COLUMNS: &str =
     "guid, owner_id, group_id, program_guid, parameters, created_at, updated_at";
 
@@ -127,18 +131,24 @@ pub(super) fn token_action(verb: &str, level: crate::model::Level) -> &'static s
 
 /// Implements `Store` for `$store` (with `reader`/`writer` pools) over one sqlx driver.
 /// The module invoking it must define `async fn after_import(&mut $conn)`, and `$store`
-/// the const `BACKEND`, `async fn read_group_tokens`, `async fn read_account_by_key` and
+/// the consts `BACKEND`, `LOCK_SHARE` and `LOCK_UPDATE` (row-lock clauses appended to
+/// the reads a write re-checks, empty where writers are serialized anyway), `async fn read_group_tokens`, `async fn read_account_by_key` and
 /// `async fn write(job) -> Result<T>`, which runs `job` in a write transaction and
 /// answers after its commit.
 macro_rules! sql_store {
     (store = $store:ident, row = $row:ty, conn = $conn:ty) => {
         use super::sql::{
-            from_millis, millis, to_json, token_action, AuditEntry, TOKEN_COLUMNS,
+            from_millis, millis, to_json, token_action, AuditEntry, TOKEN_COLUMNS, TOKEN_SET_ROUNDS,
         };
         use super::dump::{from_hex, to_hex, DumpLine};
         use super::{Store, TokenScope};
+        use crate::paging::{Page, Paged};
+
+        fn counted(n: i64) -> u32 {
+            u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+        }
         use crate::credentials::StoredKeys;
-        use crate::error::StoreError;
+        use crate::error::{StoreError, Vanished};
         use crate::model::{
             Account, Actor, Group, HistoryEntry, Level, Parameters, Program, ProgramTokens,
             TokenRecord, TokenSetSnapshot, TokenView, User,
@@ -250,8 +260,14 @@ macro_rules! sql_store {
             Ok(())
         }
 
-        async fn token_in(conn: &mut $conn, guid: Uuid) -> Result<Option<TokenRecord>, StoreError> {
-            sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE guid = $1"))
+        /// The record, read with `lock` appended (a row lock inside a write on
+        /// PostgreSQL, nothing on SQLite, whose writers are serialized anyway).
+        async fn token_in(
+            conn: &mut $conn,
+            guid: Uuid,
+            lock: &str,
+        ) -> Result<Option<TokenRecord>, StoreError> {
+            sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE guid = $1{lock}"))
                 .bind(guid.to_string())
                 .fetch_optional(&mut *conn)
                 .await?
@@ -264,13 +280,14 @@ macro_rules! sql_store {
             owner_id: i64,
             level: Level,
             program_guid: Uuid,
+            lock: &str,
         ) -> Result<Option<TokenRecord>, StoreError> {
             let (filter, owner_or_group) = match level {
                 Level::User => ("owner_id = $1 AND group_id IS NULL", owner_id),
                 Level::Group(id) => ("group_id = $1", i64::from(id)),
             };
             let sql = format!(
-                "SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE {filter} AND program_guid = $2"
+                "SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE {filter} AND program_guid = $2{lock}"
             );
             let row = sqlx::query(&sql)
                 .bind(owner_or_group)
@@ -278,6 +295,35 @@ macro_rules! sql_store {
                 .fetch_optional(&mut *conn)
                 .await?;
             row.map(|row| token(&row)).transpose()
+        }
+
+        /// Inside a write: whether group `id` exists and is `owner_id`'s, read with `lock`
+        /// appended (on PostgreSQL a row lock that a concurrent group delete waits for,
+        /// or, when the delete came first, that finds the row gone).
+        async fn owned_group_in(
+            conn: &mut $conn,
+            id: u32,
+            owner_id: i64,
+            lock: &str,
+        ) -> Result<bool, StoreError> {
+            Ok(sqlx::query(&format!("SELECT id FROM groups WHERE id = $1 AND owner_id = $2{lock}"))
+                .bind(i64::from(id))
+                .bind(owner_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some())
+        }
+
+        /// Inside a write at `level`: a group-level write needs its group, still the
+        /// subject's. Checked in the transaction, so a group deleted since the service's
+        /// first check is a 404, not a foreign-key failure.
+        async fn recheck_level(conn: &mut $conn, level: Level, owner_id: i64) -> Result<(), StoreError> {
+            if let Level::Group(id) = level {
+                if !owned_group_in(conn, id, owner_id, $store::LOCK_SHARE).await? {
+                    return Err(StoreError::Vanished(Vanished::Group(id)));
+                }
+            }
+            Ok(())
         }
 
         /// True when the token is the subject's and at the expected level.
@@ -304,27 +350,50 @@ macro_rules! sql_store {
             Ok(())
         }
 
+        /// False when the record is gone (deleted by a concurrent write).
         async fn update_parameters(
             conn: &mut $conn,
             guid: Uuid,
             parameters: &Parameters,
             at: OffsetDateTime,
-        ) -> Result<(), StoreError> {
-            sqlx::query("UPDATE affiliate_tokens SET parameters = $1, updated_at = $2 WHERE guid = $3")
+        ) -> Result<bool, StoreError> {
+            let done = sqlx::query("UPDATE affiliate_tokens SET parameters = $1, updated_at = $2 WHERE guid = $3")
                 .bind(to_json(parameters))
                 .bind(millis(at))
                 .bind(guid.to_string())
                 .execute(&mut *conn)
                 .await?;
-            Ok(())
+            Ok(done.rows_affected() == 1)
         }
 
-        async fn delete_token_row(conn: &mut $conn, guid: Uuid) -> Result<(), StoreError> {
-            sqlx::query("DELETE FROM affiliate_tokens WHERE guid = $1")
+        /// False when the record is gone (deleted by a concurrent write).
+        async fn delete_token_row(conn: &mut $conn, guid: Uuid) -> Result<bool, StoreError> {
+            let done = sqlx::query("DELETE FROM affiliate_tokens WHERE guid = $1")
                 .bind(guid.to_string())
                 .execute(&mut *conn)
                 .await?;
-            Ok(())
+            Ok(done.rows_affected() == 1)
+        }
+
+        /// Inserts a user-level record unless the owner has one for the program already
+        /// (then false: a concurrent write got there first; the caller reads it again).
+        async fn insert_user_token_if_absent(
+            conn: &mut $conn,
+            record: &TokenRecord,
+        ) -> Result<bool, StoreError> {
+            let done = sqlx::query(&format!(
+                "INSERT INTO affiliate_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, NULL, $3, $4, $5, $6)
+                 ON CONFLICT (owner_id, program_guid) WHERE group_id IS NULL DO NOTHING"
+            ))
+            .bind(record.guid.to_string())
+            .bind(record.owner_id)
+            .bind(record.program_guid.to_string())
+            .bind(to_json(&record.parameters))
+            .bind(millis(record.created_at))
+            .bind(millis(record.updated_at))
+            .execute(&mut *conn)
+            .await?;
+            Ok(done.rows_affected() == 1)
         }
 
         #[async_trait]
@@ -547,16 +616,30 @@ macro_rules! sql_store {
                 })).await
             }
 
-            async fn groups(&self, owner_id: i64) -> Result<Vec<Group>, StoreError> {
-                sqlx::query(
-                    "SELECT id, owner_id, name, created_at FROM groups WHERE owner_id = $1 ORDER BY id",
+            async fn groups(&self, owner_id: i64, page: Page) -> Result<Paged<Group>, StoreError> {
+                let items: Vec<Group> = sqlx::query(
+                    "SELECT id, owner_id, name, created_at FROM groups WHERE owner_id = $1
+                     ORDER BY id LIMIT $2 OFFSET $3",
                 )
                 .bind(owner_id)
+                .bind(i64::from(page.take))
+                .bind(i64::from(page.skip))
                 .fetch_all(&self.reader)
                 .await?
                 .iter()
                 .map(group)
-                .collect()
+                .collect::<Result<_, _>>()?;
+                let total = match page.total_without_count(items.len()) {
+                    Some(total) => total,
+                    None => counted(
+                        sqlx::query("SELECT COUNT(*) AS n FROM groups WHERE owner_id = $1")
+                            .bind(owner_id)
+                            .fetch_one(&self.reader)
+                            .await?
+                            .try_get("n")?,
+                    ),
+                };
+                Ok(Paged { items, total })
             }
 
             async fn group(&self, id: u32) -> Result<Option<Group>, StoreError> {
@@ -572,26 +655,25 @@ macro_rules! sql_store {
                 let actor = *actor;
                 self.write(move |tx| Box::pin(async move {
                     let actor = &actor;
-                    let owned = sqlx::query("SELECT id FROM groups WHERE id = $1 AND owner_id = $2")
-                        .bind(i64::from(id))
-                        .bind(actor.subject_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if owned.is_none() {
+                    // Locked first (PostgreSQL): writes into the group wait for this delete
+                    // and then find the group gone, so none slips in after the overrides
+                    // are read. Every override goes, whoever wrote it: no orphan can stay.
+                    if !owned_group_in(&mut *tx, id, actor.subject_id, $store::LOCK_UPDATE).await? {
                         return Ok(false);
                     }
                     let overrides: Vec<TokenRecord> = sqlx::query(&format!(
-                        "SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE group_id = $1 AND owner_id = $2"
+                        "SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE group_id = $1"
                     ))
                     .bind(i64::from(id))
-                    .bind(actor.subject_id)
                     .fetch_all(&mut *tx)
                     .await?
                     .iter()
                     .map(token)
                     .collect::<Result<_, _>>()?;
                     for record in &overrides {
-                        delete_token_row(&mut *tx, record.guid).await?;
+                        if !delete_token_row(&mut *tx, record.guid).await? {
+                            continue;
+                        }
                         let entry = AuditEntry::token(
                             token_action("Delete", record.level),
                             record,
@@ -619,7 +701,10 @@ macro_rules! sql_store {
                 let filter = match scope {
                     TokenScope::User => "t.group_id IS NULL",
                     TokenScope::Group(_) => "t.group_id = $2",
-                    TokenScope::AllGroups => "t.group_id IS NOT NULL",
+                    TokenScope::Groups(_) => {
+                        "t.group_id IN (SELECT g.id FROM groups g WHERE g.owner_id = $1
+                                        ORDER BY g.id LIMIT $2 OFFSET $3)"
+                    }
                 };
                 let sql = format!(
                     "SELECT t.guid, t.owner_id, t.group_id, t.program_guid, t.parameters, t.created_at, t.updated_at,
@@ -629,8 +714,12 @@ macro_rules! sql_store {
                      ORDER BY t.group_id, p.name, t.guid"
                 );
                 let mut query = sqlx::query(&sql).bind(owner_id);
-                if let TokenScope::Group(id) = scope {
-                    query = query.bind(i64::from(id));
+                match scope {
+                    TokenScope::User => {}
+                    TokenScope::Group(id) => query = query.bind(i64::from(id)),
+                    TokenScope::Groups(page) => {
+                        query = query.bind(i64::from(page.take)).bind(i64::from(page.skip))
+                    }
                 }
                 query
                     .fetch_all(&self.reader)
@@ -657,15 +746,16 @@ macro_rules! sql_store {
 
             async fn token(&self, guid: Uuid) -> Result<Option<TokenRecord>, StoreError> {
                 let mut conn = self.reader.acquire().await?;
-                token_in(&mut conn, guid).await
+                token_in(&mut conn, guid, "").await
             }
 
             async fn insert_token(&self, record: &TokenRecord, actor: &Actor) -> Result<(), StoreError> {
                 let (owned, actor) = (record.clone(), *actor);
                 let written = self.write(move |tx| Box::pin(async move {
                     let record = &owned;
+                    recheck_level(&mut *tx, record.level, record.owner_id).await?;
                     let existing =
-                        existing_token_for(&mut *tx, record.owner_id, record.level, record.program_guid)
+                        existing_token_for(&mut *tx, record.owner_id, record.level, record.program_guid, "")
                             .await?;
                     if let Some(existing) = existing {
                         return Err(StoreError::Conflict { existing: existing.guid });
@@ -695,6 +785,7 @@ macro_rules! sql_store {
                             record.owner_id,
                             record.level,
                             record.program_guid,
+                            "",
                         )
                         .await?;
                         Err(StoreError::Conflict { existing: winner.map_or(Uuid::nil(), |w| w.guid) })
@@ -713,11 +804,16 @@ macro_rules! sql_store {
                 let (parameters, actor) = (parameters.clone(), *actor);
                 self.write(move |tx| Box::pin(async move {
                     let (parameters, actor) = (&parameters, &actor);
-                    let Some(before) = token_in(&mut *tx, guid).await?.filter(|r| belongs(r, level, actor))
+                    recheck_level(&mut *tx, level, actor.subject_id).await?;
+                    let Some(before) = token_in(&mut *tx, guid, $store::LOCK_UPDATE)
+                        .await?
+                        .filter(|r| belongs(r, level, actor))
                     else {
                         return Ok(None);
                     };
-                    update_parameters(&mut *tx, guid, parameters, actor.at).await?;
+                    if !update_parameters(&mut *tx, guid, parameters, actor.at).await? {
+                        return Ok(None);
+                    }
                     let entry = AuditEntry::token(
                         token_action("Put", level),
                         &before,
@@ -737,11 +833,16 @@ macro_rules! sql_store {
                 let actor = *actor;
                 self.write(move |tx| Box::pin(async move {
                     let actor = &actor;
-                    let Some(before) = token_in(&mut *tx, guid).await?.filter(|r| belongs(r, level, actor))
+                    recheck_level(&mut *tx, level, actor.subject_id).await?;
+                    let Some(before) = token_in(&mut *tx, guid, $store::LOCK_UPDATE)
+                        .await?
+                        .filter(|r| belongs(r, level, actor))
                     else {
                         return Ok(false);
                     };
-                    delete_token_row(&mut *tx, guid).await?;
+                    if !delete_token_row(&mut *tx, guid).await? {
+                        return Ok(false);
+                    }
                     let entry = AuditEntry::token(
                         token_action("Delete", level),
                         &before,
@@ -761,34 +862,51 @@ macro_rules! sql_store {
                 let (snapshot, actor) = (snapshot.clone(), *actor);
                 self.write(move |tx| Box::pin(async move {
                     let (snapshot, actor) = (&snapshot, &actor);
-                    for ProgramTokens { program_guid, affiliate_tokens } in &snapshot.programs {
-                        let existing =
-                            existing_token_for(&mut *tx, snapshot.owner_id, Level::User, *program_guid)
-                                .await?;
-                        let record = match &existing {
-                            Some(record) => {
-                                update_parameters(&mut *tx, record.guid, affiliate_tokens, actor.at).await?;
-                                record.clone()
-                            }
-                            None => {
-                                let record = TokenRecord {
-                                    guid: Uuid::new_v4(),
-                                    owner_id: snapshot.owner_id,
-                                    level: Level::User,
-                                    program_guid: *program_guid,
-                                    parameters: affiliate_tokens.clone(),
-                                    created_at: actor.at,
-                                    updated_at: actor.at,
-                                };
-                                insert_token_row(&mut *tx, &record).await.map_err(|e| {
-                                    if is_unique_violation(&e) {
-                                        StoreError::Conflict { existing: Uuid::nil() }
-                                    } else {
-                                        e.into()
+                    // Rows are locked in one order (by program) whatever order the request
+                    // lists them in, so two token sets never wait for each other in a cycle.
+                    let mut in_lock_order: Vec<&ProgramTokens> = snapshot.programs.iter().collect();
+                    in_lock_order.sort_by_key(|p| p.program_guid);
+                    for ProgramTokens { program_guid, affiliate_tokens } in in_lock_order {
+                        // Insert or replace, settled by the unique index: a concurrent
+                        // write that connects the program first is found and replaced on
+                        // the next round; one that deletes it first makes the next round
+                        // insert. Each round sees what committed before it (read committed).
+                        let mut settled = None;
+                        for _ in 0..TOKEN_SET_ROUNDS {
+                            let existing = existing_token_for(
+                                &mut *tx,
+                                snapshot.owner_id,
+                                Level::User,
+                                *program_guid,
+                                $store::LOCK_UPDATE,
+                            )
+                            .await?;
+                            match existing {
+                                Some(record) => {
+                                    if update_parameters(&mut *tx, record.guid, affiliate_tokens, actor.at).await? {
+                                        settled = Some((record.clone(), Some(record)));
+                                        break;
                                     }
-                                })?;
-                                record
+                                }
+                                None => {
+                                    let record = TokenRecord {
+                                        guid: Uuid::new_v4(),
+                                        owner_id: snapshot.owner_id,
+                                        level: Level::User,
+                                        program_guid: *program_guid,
+                                        parameters: affiliate_tokens.clone(),
+                                        created_at: actor.at,
+                                        updated_at: actor.at,
+                                    };
+                                    if insert_user_token_if_absent(&mut *tx, &record).await? {
+                                        settled = Some((record, None));
+                                        break;
+                                    }
+                                }
                             }
+                        }
+                        let Some((record, existing)) = settled else {
+                            return Err(StoreError::Conflict { existing: Uuid::nil() });
                         };
                         let before = existing.as_ref().map(|r| &r.parameters);
                         let entry = AuditEntry::token(
@@ -832,16 +950,18 @@ macro_rules! sql_store {
                 .transpose()
             }
 
-            async fn history(&self, token_guid: Uuid) -> Result<Vec<HistoryEntry>, StoreError> {
-                sqlx::query(
+            async fn history(&self, token_guid: Uuid, page: Page) -> Result<Paged<HistoryEntry>, StoreError> {
+                let items: Vec<HistoryEntry> = sqlx::query(
                     "SELECT a.at, c.username AS changed_by, s.username AS subject, a.action,
                             a.group_id, a.program_guid, a.before, a.after
                      FROM audit_log a
                      LEFT JOIN users c ON c.id = a.caller_id
                      LEFT JOIN users s ON s.id = a.subject_id
-                     WHERE a.token_guid = $1 ORDER BY a.id",
+                     WHERE a.token_guid = $1 ORDER BY a.id LIMIT $2 OFFSET $3",
                 )
                 .bind(token_guid.to_string())
+                .bind(i64::from(page.take))
+                .bind(i64::from(page.skip))
                 .fetch_all(&self.reader)
                 .await?
                 .iter()
@@ -860,7 +980,18 @@ macro_rules! sql_store {
                         after: optional_json(row, "after")?,
                     })
                 })
-                .collect()
+                .collect::<Result<_, StoreError>>()?;
+                let total = match page.total_without_count(items.len()) {
+                    Some(total) => total,
+                    None => counted(
+                        sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE token_guid = $1")
+                            .bind(token_guid.to_string())
+                            .fetch_one(&self.reader)
+                            .await?
+                            .try_get("n")?,
+                    ),
+                };
+                Ok(Paged { items, total })
             }
 
             async fn export(&self) -> Result<Vec<DumpLine>, StoreError> {
@@ -1038,7 +1169,17 @@ macro_rules! sql_store {
                     }
                     after_import(&mut *tx).await?;
                     Ok(lines.len())
-                })).await
+                }))
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict { .. } => {
+                        StoreError::Database("the dump holds a row twice (a unique rule refused it)".into())
+                    }
+                    StoreError::Vanished(_) => {
+                        StoreError::Database("the dump refers to a row it does not hold".into())
+                    }
+                    e => e,
+                })
             }
         }
     };

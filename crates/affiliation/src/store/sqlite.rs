@@ -69,6 +69,10 @@ fn hot_error(error: rusqlite::Error) -> StoreError {
 
 impl SqliteStore {
     const BACKEND: &'static str = "sqlite";
+    /// No row locks: every write runs under `BEGIN IMMEDIATE` on the one writer, so
+    /// what a write re-checks cannot change before it commits.
+    const LOCK_SHARE: &'static str = "";
+    const LOCK_UPDATE: &'static str = "";
     /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
     const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
         (SELECT json_group_array(json_array(t.guid, t.program_guid, t.parameters, t.created_at,
@@ -178,3 +182,74 @@ super::sql::sql_store!(
     row = SqliteRow,
     conn = SqliteConnection
 );
+
+#[cfg(test)]
+mod tests {
+    use super::SqliteStore;
+    use crate::credentials::IssuedKeys;
+    use crate::error::{StoreError, Vanished};
+    use crate::model::{Actor, Level, TokenRecord};
+    use crate::store::Store;
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    #[tokio::test]
+    async fn a_write_into_a_vanished_group_is_refused_inside_its_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("t.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let at = OffsetDateTime::now_utc();
+        let user = store
+            .create_user("alice", false, &IssuedKeys::generate().stored(), at)
+            .await
+            .unwrap();
+        let actor = Actor {
+            caller_id: user.account.id,
+            subject_id: user.account.id,
+            at,
+        };
+        let group = store.create_group("g", &actor).await.unwrap();
+        assert!(store.delete_group(group.id, &actor).await.unwrap());
+        let record = TokenRecord {
+            guid: Uuid::new_v4(),
+            owner_id: user.account.id,
+            level: Level::Group(group.id),
+            program_guid: Uuid::new_v4(),
+            parameters: Default::default(),
+            created_at: at,
+            updated_at: at,
+        };
+        let refused = store.insert_token(&record, &actor).await;
+        assert!(
+            matches!(refused, Err(StoreError::Vanished(Vanished::Group(id))) if id == group.id),
+            "{refused:?}"
+        );
+        let replaced = store
+            .replace_parameters(
+                Uuid::new_v4(),
+                Level::Group(group.id),
+                &Default::default(),
+                &actor,
+            )
+            .await;
+        assert!(
+            matches!(replaced, Err(StoreError::Vanished(Vanished::Group(_)))),
+            "{replaced:?}"
+        );
+
+        // Past the checks, the foreign key itself reads as a vanished row, not a database error.
+        let user_level = TokenRecord {
+            level: Level::User,
+            ..record
+        };
+        let unknown_program = store.insert_token(&user_level, &actor).await;
+        assert!(
+            matches!(
+                unknown_program,
+                Err(StoreError::Vanished(Vanished::Referenced))
+            ),
+            "{unknown_program:?}"
+        );
+    }
+}
