@@ -17,6 +17,7 @@ mod metadata;
 mod operation;
 mod routing;
 mod schema;
+mod shape;
 
 pub use auth::{presented_credentials, Authenticator, Credentials, Presented};
 pub use binding::parse_bool;

@@ -1,6 +1,7 @@
 //! The operations of the domain: who may act for whom, what is checked, what is stored.
 
 mod catalog_admin;
+pub use catalog_admin::require_admin;
 mod history;
 
 use crate::catalog_cache::CatalogCache;

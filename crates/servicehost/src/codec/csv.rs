@@ -117,13 +117,10 @@ pub fn decode(body: &[u8], ty: &TypeInfo) -> Result<Value, String> {
         .has_headers(true)
         .flexible(true)
         .from_reader(body);
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("CSV does not parse: {e}"))?
-        .clone();
+    let headers = reader.headers().map_err(csv_error)?.clone();
     let mut object = Map::new();
     if let Some(record) = reader.records().next() {
-        let record = record.map_err(|e| format!("CSV does not parse: {e}"))?;
+        let record = record.map_err(csv_error)?;
         for (header, raw) in headers.iter().zip(record.iter()) {
             let member = ty.member(header.trim());
             let key = member
@@ -131,7 +128,14 @@ pub fn decode(body: &[u8], ty: &TypeInfo) -> Result<Value, String> {
                 .unwrap_or_else(|| header.trim().to_string());
             let value = match member.map(|m| m.kind) {
                 Some(ValueKind::Map | ValueKind::List | ValueKind::Object) if !raw.is_empty() => {
-                    jsv::from_str::<Value>(raw).map_err(|e| format!("CSV column {header}: {e}"))?
+                    jsv::from_str::<Value>(raw).map_err(|_| {
+                        let member = member.expect("matched above");
+                        format!(
+                            "'{}' must be {} written as JSV",
+                            member.pascal_name(),
+                            crate::shape::expectation(member.kind, &member.type_name)
+                        )
+                    })?
                 }
                 _ if raw.is_empty() => continue,
                 _ => Value::String(raw.to_string()),
@@ -140,4 +144,12 @@ pub fn decode(body: &[u8], ty: &TypeInfo) -> Result<Value, String> {
         }
     }
     Ok(Value::Object(object))
+}
+
+/// Where reading stopped, never the text (the csv crate's messages can quote it).
+fn csv_error(e: csv::Error) -> String {
+    match e.position() {
+        Some(at) => format!("The CSV body is malformed at line {}", at.line()),
+        None => "The CSV body is malformed".into(),
+    }
 }
