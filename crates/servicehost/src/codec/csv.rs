@@ -23,7 +23,10 @@ pub fn encode(value: &Value, ty: &TypeInfo) -> String {
                     .collect(),
                 None => item_keys(items),
             };
-            write_row(&mut out, headers.iter().map(|h| pascal_case(h)));
+            write_row(
+                &mut out,
+                headers.iter().map(|h| neutralise(&pascal_case(h))),
+            );
             for item in items {
                 write_row(
                     &mut out,
@@ -43,7 +46,10 @@ pub fn encode(value: &Value, ty: &TypeInfo) -> String {
                     .map(String::as_str)
                     .filter(|k| ty.member(k).is_none()),
             );
-            write_row(&mut out, headers.iter().map(|h| pascal_case(h)));
+            write_row(
+                &mut out,
+                headers.iter().map(|h| neutralise(&pascal_case(h))),
+            );
             write_row(
                 &mut out,
                 headers
@@ -59,7 +65,10 @@ pub fn encode(value: &Value, ty: &TypeInfo) -> String {
 pub fn encode_rows(values: &[Value], ty: &TypeInfo) -> String {
     let headers: Vec<&str> = ty.members.iter().map(|m| m.name).collect();
     let mut out = String::new();
-    write_row(&mut out, headers.iter().map(|h| pascal_case(h)));
+    write_row(
+        &mut out,
+        headers.iter().map(|h| neutralise(&pascal_case(h))),
+    );
     for value in values {
         write_row(
             &mut out,
@@ -86,11 +95,22 @@ fn item_keys(items: &[Value]) -> Vec<String> {
 fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => neutralise(s),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
+        // Numbers are ours (a negative one is data, not a formula).
         Value::Number(n) => n.to_string(),
-        nested => jsv::to_string(nested).unwrap_or_default(),
+        nested => neutralise(&jsv::to_string(nested).unwrap_or_default()),
+    }
+}
+
+/// OWASP's CSV-injection defence: a text cell a spreadsheet would read as a formula
+/// (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`.
+fn neutralise(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
     }
 }
 
@@ -151,5 +171,32 @@ fn csv_error(e: csv::Error) -> String {
     match e.position() {
         Some(at) => format!("The CSV body is malformed at line {}", at.line()),
         None => "The CSV body is malformed".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for formula in [
+            "=HYPERLINK(\"http://evil\",\"x\")",
+            "+1",
+            "-1+2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(cell(&Value::String(formula.into())), format!("'{formula}"));
+        }
+        assert_eq!(cell(&Value::String("plain =x".into())), "plain =x");
+        assert_eq!(cell(&serde_json::json!(-5)), "-5");
+        let mut out = String::new();
+        write_row(
+            &mut out,
+            [cell(&Value::String("=1+2,3".into()))].into_iter(),
+        );
+        assert_eq!(out, "\"'=1+2,3\"\r\n");
     }
 }
