@@ -116,19 +116,31 @@ pub fn validate_parameters(
     };
     for (name, value) in parameters {
         let Some(rule) = program.parameter(name) else {
-            problems.push(
+            // A name says which entry is wrong, so it is repeated when it looks like a
+            // parameter name; anything else may be a value typed in the wrong place.
+            let problem = if looks_like_a_name(name) {
                 Problem::new(
                     "InvalidParameter",
                     FIELD,
                     format!(
-                        "'{}' is not a parameter of {}; valid names: {}.",
-                        printable(name),
+                        "'{name}' is not a parameter of {}; valid names: {}.",
                         program.name,
                         valid_names()
                     ),
                 )
-                .meta("Name", printable(name)),
-            );
+                .meta("Name", name.clone())
+            } else {
+                Problem::new(
+                    "InvalidParameter",
+                    FIELD,
+                    format!(
+                        "A name in 'Parameters' is not a parameter of {}; valid names: {}.",
+                        program.name,
+                        valid_names()
+                    ),
+                )
+            };
+            problems.push(problem);
             continue;
         };
         let complaint = if value.is_empty() {
@@ -180,10 +192,12 @@ pub fn validate_parameters(
 }
 
 /// Names come from the client; keep control characters out of messages.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+/// Catalog parameter names are short ASCII identifiers (`tag`, `ascsubtag`, `at`).
+fn looks_like_a_name(text: &str) -> bool {
+    (1..=32).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
 }
 
 #[cfg(test)]
