@@ -225,6 +225,15 @@ fn no_request_value_appears_in_an_error_message() {
         let reply = server.call(&keys, "DELETE", &path, Value::Null);
         assert_not_echoed(&reply, &path);
     }
+    // A path that matches no route: 404, without the path.
+    for path in [
+        format!("/v4/user-affiliate-tokens/{m}/x/y"),
+        format!("/{m}"),
+    ] {
+        let reply = server.get(&keys, &path);
+        assert_eq!(reply.status, 404, "{path}: {}", reply.text);
+        assert!(!reply.text.contains(m), "{path}: {}", reply.text);
+    }
 }
 
 #[test]
