@@ -3,7 +3,7 @@
 mod api;
 
 use affiliation::store::{dump::DumpLine, PgSettings};
-use affiliation::{Affiliation, DomainError};
+use affiliation::{Affiliation, DomainError, StoreError};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -22,8 +22,9 @@ const DEFAULT_DATABASE: &str = "sqlite://data/affiliation.db";
     about = "Affiliate-program tokens for users and groups, over ServiceStack-compatible HTTP"
 )]
 struct Cli {
-    /// Database URL: sqlite://PATH (the default, created on first use), a plain file
-    /// path, or postgres://USER@HOST:PORT/DB.
+    /// Database URL: sqlite://PATH or sqlite:PATH (the default; the file is created by
+    /// `serve`, `migrate` and `import` only), a plain file path, or
+    /// postgres://USER@HOST:PORT/DB (postgresql:// also). Other schemes are refused.
     #[arg(long, global = true, env = "AFFILIATION_DATABASE_URL", default_value = DEFAULT_DATABASE)]
     database: String,
     /// PostgreSQL only: connections per node.
@@ -75,8 +76,11 @@ enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
-    /// Load an export into an empty database.
-    Import { file: std::path::PathBuf },
+    /// Load an export into an empty database (created if it does not exist).
+    Import {
+        /// The JSON-lines file `export` wrote.
+        file: std::path::PathBuf,
+    },
     /// Administer the catalog of affiliate programs.
     Catalog {
         #[command(subcommand)]
@@ -158,13 +162,18 @@ enum CatalogCommand {
     /// Print the stored catalog in the catalog file format.
     Export,
     /// Add or replace the programs of a catalog file (same format as catalog/programs.json).
-    Import { file: std::path::PathBuf },
+    Import {
+        /// The catalog file to read.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
 enum UsersCommand {
     /// Create a user and print its API key and secret (shown only once).
     Add {
+        /// 1 to 64 ASCII letters, digits, '.', '_', '@' or '-', starting with a letter or
+        /// digit; unique ignoring case.
         username: String,
         /// Administrators may act for any user.
         #[arg(long)]
@@ -175,6 +184,7 @@ enum UsersCommand {
     },
     /// List users (never their keys).
     List {
+        /// Print one JSON object per user ({"username","admin","hasKey","keyHint","createdAt"}).
         #[arg(long)]
         json: bool,
     },
@@ -184,12 +194,17 @@ enum UsersCommand {
 enum KeysCommand {
     /// Replace a user's key and secret; the old ones stop working at once.
     Rotate {
+        /// The user whose key to replace (matched ignoring case).
         username: String,
+        /// Print {"username","apiKey","apiSecret"} as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Remove a user's key and secret; the user can no longer authenticate.
-    Revoke { username: String },
+    Revoke {
+        /// The user whose key to remove (matched ignoring case).
+        username: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -248,9 +263,23 @@ async fn open(cli: &Cli) -> Result<Arc<Affiliation>, String> {
         pool_size: cli.db_pool_size,
         statement_timeout: std::time::Duration::from_millis(cli.db_statement_timeout_ms),
     };
-    let store = affiliation::store::open(&cli.database, &settings)
+    // Only the commands that set a database up may create an SQLite file; the others
+    // refuse a path that names nothing (a typo would otherwise be a new, empty database).
+    let create = matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Migrate | Command::Import { .. }
+    );
+    let store = affiliation::store::open_with(&cli.database, &settings, create)
         .await
-        .map_err(|e| format!("cannot open the database: {e}"))?;
+        .map_err(|e| match e {
+            StoreError::NoDatabase(path) => format!(
+                "no database at {path}: check --database (or AFFILIATION_DATABASE_URL); \
+                 to create one, run `affiliation-api migrate --database {}` (or `serve`)",
+                cli.database
+            ),
+            StoreError::UnknownScheme(_) | StoreError::UsernamesDifferByCase(_) => e.to_string(),
+            e => format!("cannot open the database: {e}"),
+        })?;
     let app = Arc::new(Affiliation::new(store));
     let catalog = affiliation::catalog::parse_catalog(SHIPPED_CATALOG)?;
     let added = app.seed_catalog(&catalog).await.map_err(describe)?;
@@ -469,4 +498,36 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// `--help` describes every argument of every command.
+    #[test]
+    fn every_argument_and_command_has_help() {
+        fn check(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                if sub.get_name() == "help" {
+                    continue;
+                }
+                let sub_path = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(sub_path.clone());
+                }
+                check(sub, &sub_path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        check(&Cli::command(), "affiliation-api", &mut missing);
+        assert!(missing.is_empty(), "undocumented: {missing:?}");
+    }
 }

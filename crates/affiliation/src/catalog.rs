@@ -56,6 +56,12 @@ pub fn check_program(program: &Program) -> Result<(), String> {
     if name.trim().is_empty() {
         return Err("a program needs a name".into());
     }
+    if !crate::validation::is_displayable_name(name) {
+        return Err(
+            "a program's name must not contain control, bidirectional or zero-width characters"
+                .into(),
+        );
+    }
     for parameter in &program.parameters {
         if let Some(expected) = &parameter.expected_pattern {
             Patterns::compile(expected)

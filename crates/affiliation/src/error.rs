@@ -80,7 +80,10 @@ impl From<StoreError> for DomainError {
             StoreError::Vanished(Vanished::Referenced) => DomainError::NotFound(
                 "The group or token set this write refers to no longer exists".into(),
             ),
-            StoreError::Database(_) => DomainError::Store(error),
+            StoreError::Database(_)
+            | StoreError::UnknownScheme(_)
+            | StoreError::NoDatabase(_)
+            | StoreError::UsernamesDifferByCase(_) => DomainError::Store(error),
         }
     }
 }
@@ -104,6 +107,23 @@ pub enum StoreError {
     Vanished(Vanished),
     #[error("database: {0}")]
     Database(String),
+    /// A database URL whose scheme is not one of ours.
+    #[error(
+        "unknown database URL scheme '{0}:'; use sqlite:PATH (or sqlite://PATH, or a plain \
+         file path) for SQLite, or postgres://... / postgresql://... for PostgreSQL"
+    )]
+    UnknownScheme(String),
+    /// An SQLite file that does not exist, where creating one was not asked for.
+    #[error("no SQLite database at {0}")]
+    NoDatabase(String),
+    /// Stored usernames that differ only by case stop the migration that makes
+    /// usernames unique ignoring case.
+    #[error(
+        "cannot apply the migration that makes usernames unique ignoring case: these \
+         usernames differ only by case: {0}. Rename or remove one of each pair (e.g. export, \
+         edit, import into a new database), then run `affiliation-api migrate` again"
+    )]
+    UsernamesDifferByCase(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -21,7 +21,8 @@ pub enum LinkError {
     TooLong,
     #[error("the URL does not parse: {0}")]
     Unparseable(String),
-    #[error("only http and https URLs can be affiliated, not {0}")]
+    // The scheme stays out of the message: it is the caller's text.
+    #[error("only http and https URLs can be affiliated")]
     UnsupportedScheme(String),
     #[error("the URL has no host")]
     NoHost,

@@ -12,6 +12,31 @@ pub const MAX_PARAMETERS: usize = 64;
 
 const FIELD: &str = "Parameters";
 
+/// Characters that change how text around them is displayed without being seen:
+/// bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C) and
+/// zero-width characters (U+200B-U+200D, U+2060, U+FEFF). Refused in names, where they
+/// let one name pass for another (`admin\u{202E}` ...).
+pub fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+    )
+}
+
+/// A name shown to people: no control characters, no bidi or zero-width characters.
+pub fn is_displayable_name(name: &str) -> bool {
+    !name
+        .chars()
+        .any(|c| c.is_control() || is_invisible_control(c))
+}
+
 /// Compiled, anchored patterns, kept by pattern text so a changed catalog never
 /// sees a stale regex.
 #[derive(Default)]
@@ -91,19 +116,31 @@ pub fn validate_parameters(
     };
     for (name, value) in parameters {
         let Some(rule) = program.parameter(name) else {
-            problems.push(
+            // A name says which entry is wrong, so it is repeated when it looks like a
+            // parameter name; anything else may be a value typed in the wrong place.
+            let problem = if looks_like_a_name(name) {
                 Problem::new(
                     "InvalidParameter",
                     FIELD,
                     format!(
-                        "'{}' is not a parameter of {}; valid names: {}.",
-                        printable(name),
+                        "'{name}' is not a parameter of {}; valid names: {}.",
                         program.name,
                         valid_names()
                     ),
                 )
-                .meta("Name", printable(name)),
-            );
+                .meta("Name", name.clone())
+            } else {
+                Problem::new(
+                    "InvalidParameter",
+                    FIELD,
+                    format!(
+                        "A name in 'Parameters' is not a parameter of {}; valid names: {}.",
+                        program.name,
+                        valid_names()
+                    ),
+                )
+            };
+            problems.push(problem);
             continue;
         };
         let complaint = if value.is_empty() {
@@ -155,15 +192,28 @@ pub fn validate_parameters(
 }
 
 /// Names come from the client; keep control characters out of messages.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+/// Catalog parameter names are short ASCII identifiers (`tag`, `ascsubtag`, `at`).
+fn looks_like_a_name(text: &str) -> bool {
+    (1..=32).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_and_zero_width_characters_are_not_displayable() {
+        for c in [
+            '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+            '\u{200B}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\n', '\u{7}',
+        ] {
+            assert!(!is_displayable_name(&format!("Team{c}A")), "{:?}", c);
+        }
+        assert!(is_displayable_name("Équipe été 東京 - A/B"));
+    }
     use crate::model::{LinkRule, ProgramParameter};
 
     fn program() -> Program {

@@ -31,39 +31,59 @@ pub enum Presented {
     Credentials(Credentials),
 }
 
+/// A credential is printable ASCII without spaces: anything else (non-ASCII bytes,
+/// control characters, a header sent twice) is `Malformed`, so it is refused (401)
+/// instead of being read as "no secret".
 pub fn presented_credentials(headers: &HeaderMap) -> Presented {
-    if let Some(value) = headers.get(http::header::AUTHORIZATION) {
-        let Ok(value) = value.to_str() else {
-            return Presented::Malformed;
+    let single = |name: http::header::HeaderName| -> Result<Option<String>, ()> {
+        let mut values = headers.get_all(&name).iter();
+        let Some(value) = values.next() else {
+            return Ok(None);
         };
-        let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
+        if values.next().is_some() {
+            return Err(());
+        }
+        let text = value.to_str().map_err(|_| ())?.trim();
+        Ok((!text.is_empty()).then(|| text.to_string()))
+    };
+    let (Ok(authorization), Ok(key), Ok(secret)) = (
+        single(http::header::AUTHORIZATION),
+        single(http::HeaderName::from_static("x-api-key")),
+        single(http::HeaderName::from_static("x-api-secret")),
+    ) else {
+        return Presented::Malformed;
+    };
+    let credentials = if headers.contains_key(http::header::AUTHORIZATION) {
+        let value = authorization.unwrap_or_default();
+        let (scheme, rest) = value.split_once(' ').unwrap_or((&value, ""));
         let rest = rest.trim();
-        return if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
-            Presented::Credentials(Credentials {
+        if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
+            Some(Credentials {
                 key: rest.to_string(),
                 secret: None,
             })
         } else if scheme.eq_ignore_ascii_case("basic") {
-            basic(rest).map_or(Presented::Malformed, Presented::Credentials)
+            basic(rest)
         } else {
-            Presented::Malformed
-        };
-    }
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
+            None
+        }
+    } else {
+        match key {
+            Some(key) => Some(Credentials { key, secret }),
+            None if secret.is_some() => None,
+            None => return Presented::Nothing,
+        }
     };
-    match header("x-api-key") {
-        Some(key) => Presented::Credentials(Credentials {
-            key,
-            secret: header("x-api-secret"),
-        }),
-        None => Presented::Nothing,
+    match credentials {
+        Some(c) if is_token(&c.key) && c.secret.as_deref().is_none_or(is_token) => {
+            Presented::Credentials(c)
+        }
+        _ => Presented::Malformed,
     }
+}
+
+fn is_token(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_graphic())
 }
 
 fn basic(encoded: &str) -> Option<Credentials> {
@@ -139,6 +159,47 @@ mod tests {
         );
         assert_eq!(
             presented_credentials(&headers(&[("authorization", "Digest x")])),
+            Presented::Malformed
+        );
+    }
+
+    #[test]
+    fn non_ascii_or_odd_credentials_are_malformed_never_absent() {
+        let raw = |name: &'static str, bytes: &[u8]| {
+            let mut map = HeaderMap::new();
+            map.insert(name, http::HeaderValue::from_bytes(bytes).unwrap());
+            map
+        };
+        let mut with_bad_secret = raw("x-api-secret", "s\u{e9}cret".as_bytes());
+        with_bad_secret.insert("x-api-key", "k1".parse().unwrap());
+        assert_eq!(
+            presented_credentials(&with_bad_secret),
+            Presented::Malformed
+        );
+        assert_eq!(
+            presented_credentials(&raw("x-api-key", "k\u{e9}y".as_bytes())),
+            Presented::Malformed
+        );
+        assert_eq!(
+            presented_credentials(&raw("authorization", "Bearer k\u{e9}y".as_bytes())),
+            Presented::Malformed
+        );
+        // base64("k\u{e9}:s")
+        let encoded = base64::engine::general_purpose::STANDARD.encode("k\u{e9}:s");
+        assert_eq!(
+            presented_credentials(&raw("authorization", format!("Basic {encoded}").as_bytes())),
+            Presented::Malformed
+        );
+        // A secret without a key, and a key sent twice.
+        assert_eq!(
+            presented_credentials(&headers(&[("x-api-secret", "s1")])),
+            Presented::Malformed
+        );
+        let mut twice = headers(&[("x-api-key", "k1")]);
+        twice.append("x-api-key", "k2".parse().unwrap());
+        assert_eq!(presented_credentials(&twice), Presented::Malformed);
+        assert_eq!(
+            presented_credentials(&headers(&[("authorization", "Bearer")])),
             Presented::Malformed
         );
     }

@@ -40,7 +40,7 @@ pub(crate) fn overlay_text_values<'a>(
             Some(value) => {
                 target.insert(member.name.to_string(), value);
             }
-            None => errors.push(ServiceError::invalid_value(key, raw)),
+            None => errors.push(ServiceError::invalid_value(member)),
         }
     }
 }

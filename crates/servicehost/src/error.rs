@@ -94,13 +94,11 @@ impl ServiceError {
         ServiceError::new(StatusCode::BAD_REQUEST, "SerializationException", message)
     }
 
-    /// A value that could not be read for one member, in ServiceStack's words.
-    pub fn invalid_value(member: &str, value: &str) -> FieldError {
-        FieldError::new(
-            "SerializationException",
-            member,
-            format!("'{value}' is an Invalid value for '{member}'"),
-        )
+    /// A value that could not be read for one member: names the member and what it
+    /// expects (`'GroupId' must be a whole number from 0 to 4294967295`), never the
+    /// value, which may be someone's token.
+    pub fn invalid_value(member: &crate::Member) -> FieldError {
+        crate::shape::invalid(&member.pascal_name(), member.kind, &member.type_name)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {

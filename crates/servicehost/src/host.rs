@@ -338,10 +338,10 @@ impl<A: Authenticator> Inner<A> {
                     return (Some(op.name), response);
                 }
                 Target::NoRoute => {
+                    // The path is the caller's text: not repeated.
                     let error = ServiceError::not_found(format!(
-                        "No operation is found at {} {}",
-                        verb.as_str(),
-                        parts.uri.path()
+                        "No operation is found at this path for {}",
+                        verb.as_str()
                     ));
                     return (None, self.error_response(&error, None, &early_answer));
                 }

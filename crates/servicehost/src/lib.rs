@@ -19,6 +19,7 @@ mod metadata;
 mod operation;
 mod routing;
 mod schema;
+mod shape;
 
 pub use admission::{RateLimit, RequestLimits, DEFAULT_MAX_BODY_BYTES};
 pub use auth::{presented_credentials, Authenticator, Credentials, Presented};

@@ -131,13 +131,29 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
         F: Fn(I, Req) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
     {
+        self.authenticated_where(|_: &I| Ok(()), handler)
+    }
+
+    /// An authenticated operation open only to callers `permit` accepts (e.g. admins).
+    /// `permit` runs before the body is read, so a caller who may not call the
+    /// operation gets its 403 whatever the request holds, never validation errors.
+    pub fn authenticated_where<I, P, F, Fut>(self, permit: P, handler: F) -> Operation<I>
+    where
+        I: Send + 'static,
+        P: Fn(&I) -> Result<(), ServiceError> + Send + Sync + 'static,
+        F: Fn(I, Req) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
+    {
         let handler = Arc::new(handler);
+        let permit = Arc::new(permit);
         self.finish(
             true,
             Arc::new(move |identity: Option<I>, body: Value| {
                 let handler = handler.clone();
+                let permit = permit.clone();
                 Box::pin(async move {
                     let identity = identity.ok_or_else(ServiceError::authentication_required)?;
+                    permit(&identity)?;
                     let request = decode::<Req>(body)?;
                     encode(handler(identity, request).await?)
                 })
@@ -178,8 +194,20 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
     }
 }
 
+/// Reads the DTO. serde's messages quote the offending value, so a failure is
+/// described from the declarations instead: which member, and what it expects.
 fn decode<Req: Dto>(body: Value) -> Result<Req, ServiceError> {
-    serde_json::from_value(body).map_err(|e| ServiceError::serialization(e.to_string()))
+    Req::deserialize(&body).map_err(|_| {
+        let errors = crate::shape::check(&body, &TypeInfo::of::<Req>());
+        match errors.first() {
+            Some(first) => {
+                ServiceError::serialization(first.message.clone()).with_field_errors(errors)
+            }
+            None => {
+                ServiceError::serialization(format!("The request body does not fit {}", Req::NAME))
+            }
+        }
+    })
 }
 
 fn encode<Resp: Dto>(response: Resp) -> Result<Value, ServiceError> {

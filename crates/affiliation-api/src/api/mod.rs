@@ -272,7 +272,9 @@ the information we have for the affiliate network, this information may be obtai
             .summary("Add a program to the catalog or replace its definition")
             .notes("Administrators only. Set disabled=true to retire a program: its tokens stay stored but stop \
 applying to links and are listed only with includeDisabled=true.")
-            .authenticated(call(app, |app, caller, req: PutAffiliateProgramRequest| async move {
+            .authenticated_where(
+                |caller: &Account| affiliation::service::require_admin(caller).map_err(service_error),
+                call(app, |app, caller, req: PutAffiliateProgramRequest| async move {
                 let program = convert::program_definition(req)?;
                 let created = app.save_program(&caller, program.clone()).await?;
                 Ok(PutAffiliateProgramResponse {
@@ -281,7 +283,8 @@ applying to links and are listed only with includeDisabled=true.")
                     affiliate_program: Some(convert::program_info(program)),
                     response_status: None,
                 })
-            })),
+            }),
+            ),
         operation::<GetUserAffiliateTokensHistoryRequest, GetAffiliateTokensHistoryResponse>()
             .route(Verb::Get, "/v4/user-affiliate-tokens/{guid}/history")
             .summary("Who changed one of the user's token sets, what, and when")

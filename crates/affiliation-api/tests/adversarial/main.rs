@@ -7,6 +7,7 @@ mod common;
 
 mod edge;
 mod flood;
+mod hygiene;
 mod paging;
 mod races;
 mod raw;

@@ -68,7 +68,8 @@ impl Affiliation {
     }
 }
 
-fn require_admin(caller: &Account) -> Result<()> {
+/// The catalog is changed by administrators only; checked before anything else.
+pub fn require_admin(caller: &Account) -> Result<()> {
     if caller.is_admin {
         Ok(())
     } else {

@@ -1,6 +1,7 @@
 //! The operations of the domain: who may act for whom, what is checked, what is stored.
 
 mod catalog_admin;
+pub use catalog_admin::require_admin;
 mod history;
 
 use crate::catalog_cache::CatalogCache;
@@ -15,7 +16,7 @@ use crate::model::{
 };
 use crate::paging::{Page, Paged};
 use crate::store::{Store, TokenScope};
-use crate::validation::{parameter_warnings, validate_parameters, Patterns};
+use crate::validation::{is_displayable_name, parameter_warnings, validate_parameters, Patterns};
 use std::collections::HashSet;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -152,7 +153,9 @@ impl Affiliation {
             .await
             .map_err(|e| match e {
                 StoreError::DuplicateUsername => DomainError::Conflict {
-                    message: format!("The username '{username}' is taken"),
+                    message: format!(
+                        "The username '{username}' is taken (usernames are unique ignoring case)"
+                    ),
                     existing: Uuid::nil(),
                 },
                 e => e.into(),
@@ -192,7 +195,8 @@ impl Affiliation {
     pub async fn subject(&self, caller: &Account, username: Option<&str>) -> Result<Account> {
         match username.map(str::trim).filter(|u| !u.is_empty()) {
             None => Ok(caller.clone()),
-            Some(name) if name == caller.username => Ok(caller.clone()),
+            // Usernames are one tenant whatever their case (unique ignoring case).
+            Some(name) if name.eq_ignore_ascii_case(&caller.username) => Ok(caller.clone()),
             Some(_) if !caller.is_admin => Err(DomainError::Forbidden(
                 "Only administrators may act for another user".into(),
             )),
@@ -200,7 +204,10 @@ impl Affiliation {
                 .store
                 .account_by_name(name)
                 .await?
-                .ok_or_else(|| DomainError::NotFound(format!("User '{name}' not found"))),
+                // The name is the caller's input: not echoed.
+                .ok_or_else(|| {
+                    DomainError::NotFound("The user named in 'Username' was not found".into())
+                }),
         }
     }
 
@@ -268,6 +275,13 @@ impl Affiliation {
                 "InvalidGroupName",
                 "Name",
                 format!("'Name' must be at most {MAX_GROUP_NAME} printable characters."),
+            )));
+        }
+        if !is_displayable_name(name) {
+            return Err(DomainError::invalid(Problem::new(
+                "InvalidGroupName",
+                "Name",
+                "'Name' must not contain bidirectional or zero-width control characters.",
             )));
         }
         let name = if name.is_empty() { "Group" } else { name };

@@ -128,12 +128,82 @@ pub trait Store: Send + Sync + 'static {
     async fn import(&self, lines: &[DumpLine]) -> Result<usize, StoreError>;
 }
 
-/// Opens the store a database URL names: `postgres://` or `postgresql://` for
-/// PostgreSQL, anything else (`sqlite://path` or a plain path) for SQLite.
+/// Which backend a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database URL forms: `sqlite:PATH` / `sqlite://PATH` or a plain file path for
+/// SQLite, `postgres:` or `postgresql:` (`postgres://USER@HOST:PORT/DB`) for PostgreSQL. Anything else that starts
+/// like a URL (`mysql://x/y`) is refused rather than taken for a file name.
+pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        return Ok(Backend::Postgres);
+    }
+    if url.starts_with("sqlite:") {
+        return Ok(Backend::Sqlite);
+    }
+    // A scheme is a letter then letters, digits, '+', '-' or '.', then ':'. One letter
+    // (`C:`) is a drive, not a scheme.
+    let scheme = url
+        .split_once(':')
+        .map(|(scheme, _)| scheme)
+        .filter(|s| s.len() > 1)
+        .filter(|s| s.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .filter(|s| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+    match scheme {
+        Some(scheme) => Err(StoreError::UnknownScheme(scheme.to_string())),
+        None if url.trim().is_empty() => Err(StoreError::UnknownScheme(String::new())),
+        None => Ok(Backend::Sqlite),
+    }
+}
+
+/// Opens the store a database URL names (see [`backend_of`]), creating an SQLite file
+/// that does not exist yet.
 pub async fn open(url: &str, pg: &PgSettings) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(url, pg).await?))
-    } else {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+    open_with(url, pg, true).await
+}
+
+/// As [`open`]; with `create` false a missing SQLite file is
+/// [`StoreError::NoDatabase`] instead of a new empty database.
+pub async fn open_with(
+    url: &str,
+    pg: &PgSettings,
+    create: bool,
+) -> Result<Arc<dyn Store>, StoreError> {
+    match backend_of(url)? {
+        Backend::Postgres => Ok(Arc::new(PostgresStore::open(url, pg).await?)),
+        Backend::Sqlite => Ok(Arc::new(SqliteStore::open_with(url, create).await?)),
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_name_a_known_backend_or_are_refused() {
+        for (url, backend) in [
+            ("sqlite://data/a.db", Backend::Sqlite),
+            ("sqlite:a.db", Backend::Sqlite),
+            ("data/a.db", Backend::Sqlite),
+            ("/tmp/a:b.db", Backend::Sqlite),
+            ("./mysql:x", Backend::Sqlite),
+            ("C:/data/a.db", Backend::Sqlite),
+            ("postgres://u@h/db", Backend::Postgres),
+            ("postgresql://u@h/db", Backend::Postgres),
+        ] {
+            assert_eq!(backend_of(url).unwrap(), backend, "{url}");
+        }
+        for url in ["mysql://x/y", "http://h/db", "file:a.db", ""] {
+            let error = backend_of(url).unwrap_err().to_string();
+            assert!(error.contains("sqlite:"), "{url}: {error}");
+            assert!(error.contains("postgresql:"), "{url}: {error}");
+        }
     }
 }

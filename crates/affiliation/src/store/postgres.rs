@@ -58,7 +58,21 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|error| {
+                // The migration's own check names the clashing usernames in parentheses.
+                let text = error.to_string();
+                match text.split_once("differ only by case (") {
+                    Some((_, rest)) => StoreError::UsernamesDifferByCase(
+                        rest.split_once(')')
+                            .map_or(rest, |(names, _)| names)
+                            .to_string(),
+                    ),
+                    None => error.into(),
+                }
+            })?;
         Ok(PostgresStore {
             reader: pool.clone(),
             writer: pool,

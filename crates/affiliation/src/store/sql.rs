@@ -463,7 +463,7 @@ macro_rules! sql_store {
             }
 
             async fn account_by_name(&self, username: &str) -> Result<Option<Account>, StoreError> {
-                sqlx::query("SELECT id, username, is_admin FROM users WHERE username = $1")
+                sqlx::query("SELECT id, username, is_admin FROM users WHERE lower(username) = lower($1)")
                     .bind(username)
                     .fetch_optional(&self.reader)
                     .await?
@@ -487,7 +487,7 @@ macro_rules! sql_store {
                 let (name, stored) = (username.to_string(), keys.cloned());
                 self.write(move |tx| Box::pin(async move {
                     let done = sqlx::query(
-                        "UPDATE users SET key_hash = $1, secret_hash = $2, key_hint = $3 WHERE username = $4",
+                        "UPDATE users SET key_hash = $1, secret_hash = $2, key_hint = $3 WHERE lower(username) = lower($4)",
                     )
                     .bind(stored.as_ref().map(|k| k.key_hash.clone()))
                     .bind(stored.as_ref().map(|k| k.secret_hash.clone()))

@@ -84,19 +84,29 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or a plain
     /// path) and applies migrations.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(url, true).await
+    }
+
+    /// As [`SqliteStore::open`]; with `create` false a missing file is
+    /// [`StoreError::NoDatabase`].
+    pub async fn open_with(url: &str, create: bool) -> Result<SqliteStore, StoreError> {
         let url = if url.starts_with("sqlite:") {
             url.to_string()
         } else {
             format!("sqlite://{url}")
         };
         let options = SqliteConnectOptions::from_str(&url)?
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let path = options.get_filename().to_path_buf();
-        if let Some(parent) = path.parent() {
+        let in_memory = path.as_os_str() == ":memory:" || path.as_os_str().is_empty();
+        if !create && !in_memory && !path.exists() {
+            return Err(StoreError::NoDatabase(path.display().to_string()));
+        }
+        if let Some(parent) = path.parent().filter(|_| create) {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| {
                     StoreError::Database(format!("cannot create {}: {e}", parent.display()))
@@ -105,9 +115,9 @@ impl SqliteStore {
         }
         // One connection writes, owned by the group-commit task (see group_commit.rs).
         let mut writer = options.connect().await?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&mut writer)
-            .await?;
+        if let Err(error) = sqlx::migrate!("./migrations/sqlite").run(&mut writer).await {
+            return Err(migration_error(&mut writer, error).await);
+        }
         // An embedded connection cannot drop like a network one: no ping before each use.
         let reader = SqlitePoolOptions::new()
             .test_before_acquire(false)
@@ -182,6 +192,24 @@ super::sql::sql_store!(
     row = SqliteRow,
     conn = SqliteConnection
 );
+
+/// A failed migration, said plainly when it is the username-case check (its CHECK
+/// constraint's name is in the message): the clashing names are listed for the operator.
+async fn migration_error(
+    conn: &mut SqliteConnection,
+    error: sqlx::migrate::MigrateError,
+) -> StoreError {
+    if !error.to_string().contains("differ only by case") {
+        return error.into();
+    }
+    let clashes: Vec<String> = sqlx::query_scalar(
+        "SELECT group_concat(username, ', ') FROM users GROUP BY lower(username) HAVING count(*) > 1",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap_or_default();
+    StoreError::UsernamesDifferByCase(clashes.join("; "))
+}
 
 #[cfg(test)]
 mod tests {

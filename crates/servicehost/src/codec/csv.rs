@@ -23,7 +23,10 @@ pub fn encode(value: &Value, ty: &TypeInfo) -> String {
                     .collect(),
                 None => item_keys(items),
             };
-            write_row(&mut out, headers.iter().map(|h| pascal_case(h)));
+            write_row(
+                &mut out,
+                headers.iter().map(|h| neutralise(&pascal_case(h))),
+            );
             for item in items {
                 write_row(
                     &mut out,
@@ -43,7 +46,10 @@ pub fn encode(value: &Value, ty: &TypeInfo) -> String {
                     .map(String::as_str)
                     .filter(|k| ty.member(k).is_none()),
             );
-            write_row(&mut out, headers.iter().map(|h| pascal_case(h)));
+            write_row(
+                &mut out,
+                headers.iter().map(|h| neutralise(&pascal_case(h))),
+            );
             write_row(
                 &mut out,
                 headers
@@ -59,7 +65,10 @@ pub fn encode(value: &Value, ty: &TypeInfo) -> String {
 pub fn encode_rows(values: &[Value], ty: &TypeInfo) -> String {
     let headers: Vec<&str> = ty.members.iter().map(|m| m.name).collect();
     let mut out = String::new();
-    write_row(&mut out, headers.iter().map(|h| pascal_case(h)));
+    write_row(
+        &mut out,
+        headers.iter().map(|h| neutralise(&pascal_case(h))),
+    );
     for value in values {
         write_row(
             &mut out,
@@ -86,11 +95,22 @@ fn item_keys(items: &[Value]) -> Vec<String> {
 fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => neutralise(s),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
+        // Numbers are ours (a negative one is data, not a formula).
         Value::Number(n) => n.to_string(),
-        nested => jsv::to_string(nested).unwrap_or_default(),
+        nested => neutralise(&jsv::to_string(nested).unwrap_or_default()),
+    }
+}
+
+/// OWASP's CSV-injection defence: a text cell a spreadsheet would read as a formula
+/// (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`.
+fn neutralise(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
     }
 }
 
@@ -117,13 +137,10 @@ pub fn decode(body: &[u8], ty: &TypeInfo) -> Result<Value, String> {
         .has_headers(true)
         .flexible(true)
         .from_reader(body);
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("CSV does not parse: {e}"))?
-        .clone();
+    let headers = reader.headers().map_err(csv_error)?.clone();
     let mut object = Map::new();
     if let Some(record) = reader.records().next() {
-        let record = record.map_err(|e| format!("CSV does not parse: {e}"))?;
+        let record = record.map_err(csv_error)?;
         for (header, raw) in headers.iter().zip(record.iter()) {
             let member = ty.member(header.trim());
             let key = member
@@ -131,7 +148,14 @@ pub fn decode(body: &[u8], ty: &TypeInfo) -> Result<Value, String> {
                 .unwrap_or_else(|| header.trim().to_string());
             let value = match member.map(|m| m.kind) {
                 Some(ValueKind::Map | ValueKind::List | ValueKind::Object) if !raw.is_empty() => {
-                    jsv::from_str::<Value>(raw).map_err(|e| format!("CSV column {header}: {e}"))?
+                    jsv::from_str::<Value>(raw).map_err(|_| {
+                        let member = member.expect("matched above");
+                        format!(
+                            "'{}' must be {} written as JSV",
+                            member.pascal_name(),
+                            crate::shape::expectation(member.kind, &member.type_name)
+                        )
+                    })?
                 }
                 _ if raw.is_empty() => continue,
                 _ => Value::String(raw.to_string()),
@@ -140,4 +164,39 @@ pub fn decode(body: &[u8], ty: &TypeInfo) -> Result<Value, String> {
         }
     }
     Ok(Value::Object(object))
+}
+
+/// Where reading stopped, never the text (the csv crate's messages can quote it).
+fn csv_error(e: csv::Error) -> String {
+    match e.position() {
+        Some(at) => format!("The CSV body is malformed at line {}", at.line()),
+        None => "The CSV body is malformed".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for formula in [
+            "=HYPERLINK(\"http://evil\",\"x\")",
+            "+1",
+            "-1+2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(cell(&Value::String(formula.into())), format!("'{formula}"));
+        }
+        assert_eq!(cell(&Value::String("plain =x".into())), "plain =x");
+        assert_eq!(cell(&serde_json::json!(-5)), "-5");
+        let mut out = String::new();
+        write_row(
+            &mut out,
+            [cell(&Value::String("=1+2,3".into()))].into_iter(),
+        );
+        assert_eq!(out, "\"'=1+2,3\"\r\n");
+    }
 }

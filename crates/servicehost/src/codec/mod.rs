@@ -100,8 +100,7 @@ impl Format {
                     .unwrap_or_default();
                 return decode_json(line);
             }
-            Format::Jsv => jsv::from_slice::<Value>(body)
-                .map_err(|e| format!("Could not read the JSV body: {e}"))?,
+            Format::Jsv => jsv::from_slice::<Value>(body).map_err(jsv_error)?,
             Format::Xml => xml::decode(body, ty)?,
             Format::Csv => csv::decode(body, ty)?,
             Format::Html => return Err("HTML is not a request format".into()),
@@ -116,8 +115,7 @@ impl Format {
     pub fn decode_list(self, body: &[u8], ty: &TypeInfo) -> Result<Vec<Value>, String> {
         let value = match self {
             Format::Json => decode_json(body)?,
-            Format::Jsv => jsv::from_slice::<Value>(body)
-                .map_err(|e| format!("Could not read the JSV body: {e}"))?,
+            Format::Jsv => jsv::from_slice::<Value>(body).map_err(jsv_error)?,
             _ => {
                 return Err(format!(
                     "Batch requests are read as JSON or JSV, not {}",
@@ -154,14 +152,23 @@ impl Format {
     }
 }
 
+// Parser messages can quote the input (a token, a tag name), so body errors say
+// only where reading stopped.
 fn decode_json(body: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|e| {
         format!(
-            "Could not read the JSON body: {e} (line {}, column {})",
+            "The JSON body is malformed at line {} column {}",
             e.line(),
             e.column()
         )
     })
+}
+
+fn jsv_error(e: jsv::Error) -> String {
+    match e.position() {
+        Some(at) => format!("The JSV body is malformed at byte {at}"),
+        None => "The JSV body is malformed".into(),
+    }
 }
 
 /// JSON lines: one line per item of the first collection, else the whole DTO.
@@ -201,7 +208,7 @@ pub(crate) fn coerce_text_scalars(value: &mut Value, ty: &TypeInfo) -> Result<()
         match (member.kind, &mut *member_value) {
             (ValueKind::Bool | ValueKind::Integer | ValueKind::Number, Value::String(text)) => {
                 *member_value = read_text_value(member.kind, &member.type_name, text)
-                    .ok_or_else(|| format!("'{text}' is an Invalid value for '{key}'"))?;
+                    .ok_or_else(|| crate::ServiceError::invalid_value(member).message)?;
             }
             (ValueKind::Object, nested_value) => {
                 if let Some(nested) = member.nested {

@@ -185,7 +185,7 @@ fn parse(body: &[u8]) -> Result<Element, String> {
     loop {
         let event = reader
             .read_event_into(&mut buf)
-            .map_err(|e| format!("XML does not parse at byte {}: {e}", position(&reader)))?;
+            .map_err(|_| format!("The XML body is malformed at byte {}", position(&reader)))?;
         match event {
             Event::DocType(_) => {
                 return Err("XML with a DOCTYPE is refused (no DTDs or external entities)".into())
@@ -223,8 +223,8 @@ fn parse(body: &[u8]) -> Result<Element, String> {
             }
             Event::Text(text) => {
                 if let Some(current) = stack.last_mut() {
-                    let text = text.unescape().map_err(|e| {
-                        format!("XML text does not parse at byte {}: {e}", position(&reader))
+                    let text = text.unescape().map_err(|_| {
+                        format!("The XML body is malformed at byte {}", position(&reader))
                     })?;
                     current.text.push_str(&text);
                 }
