@@ -137,6 +137,13 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(e) if e.is_foreign_key_violation() => {
                 StoreError::Vanished(Vanished::Referenced)
             }
+            // PostgreSQL gave up one of two racing transactions (serialization failure,
+            // deadlock): the loser is told to read again and retry, as for any conflict.
+            sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("40001" | "40P01")) => {
+                StoreError::Conflict {
+                    existing: Uuid::nil(),
+                }
+            }
             _ => StoreError::Database(error.to_string()),
         }
     }

@@ -381,10 +381,8 @@ impl<A: Authenticator> Inner<A> {
                 ServiceError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "NotSupportedException",
-                    format!(
-                        "The Content-Type '{}' is not supported",
-                        negotiation.content_type
-                    ),
+                    "The request's Content-Type is not supported; send application/json, \
+                     text/jsv, application/xml, text/csv or application/x-www-form-urlencoded",
                 )
             })
         };

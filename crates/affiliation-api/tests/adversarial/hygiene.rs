@@ -225,6 +225,17 @@ fn no_request_value_appears_in_an_error_message() {
         let reply = server.call(&keys, "DELETE", &path, Value::Null);
         assert_not_echoed(&reply, &path);
     }
+    // A media type we do not read: 415, without the header's value.
+    let reply = send(
+        &server,
+        &keys,
+        "POST",
+        "/v4/groups",
+        &format!("application/{m}"),
+        b"{}",
+    );
+    assert_eq!(reply.status, 415, "{}", reply.text);
+    assert!(!reply.text.contains("secretvalue"), "{}", reply.text);
     // A path that matches no route: 404, without the path.
     for path in [
         format!("/v4/user-affiliate-tokens/{m}/x/y"),
