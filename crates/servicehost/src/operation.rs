@@ -1,5 +1,5 @@
 //! An operation, declared once: name, routes, docs, auth, DTO types and handler.
-//! The router and (later) metadata, type generators and OpenAPI all read these.
+//! The router, the metadata pages, the type generators and OpenAPI all read these.
 
 use crate::{Dto, ServiceError, TypeInfo};
 use futures::future::BoxFuture;
@@ -51,6 +51,9 @@ pub struct RouteDecl {
     pub path: &'static str,
 }
 
+/// Whether an authenticated caller may call the operation at all (e.g. admins only).
+pub(crate) type Authorizer<I> = Arc<dyn Fn(&I) -> Result<(), ServiceError> + Send + Sync>;
+
 pub(crate) type Handler<I> =
     Arc<dyn Fn(Option<I>, Value) -> BoxFuture<'static, Result<Value, ServiceError>> + Send + Sync>;
 
@@ -62,6 +65,7 @@ pub struct Operation<I> {
     pub requires_auth: bool,
     pub request: TypeInfo,
     pub response: TypeInfo,
+    pub(crate) authorize: Option<Authorizer<I>>,
     pub(crate) handler: Handler<I>,
     /// The response DTO at its defaults, which carries `responseStatus` on errors.
     pub(crate) empty_response: Value,
@@ -131,12 +135,24 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
         F: Fn(I, Req) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
     {
-        self.authenticated_where(|_: &I| Ok(()), handler)
+        let handler = Arc::new(handler);
+        self.finish(
+            true,
+            None,
+            Arc::new(move |identity: Option<I>, body: Value| {
+                let handler = handler.clone();
+                Box::pin(async move {
+                    let identity = identity.ok_or_else(ServiceError::authentication_required)?;
+                    let request = decode::<Req>(body)?;
+                    encode(handler(identity, request).await?)
+                })
+            }),
+        )
     }
 
     /// An authenticated operation open only to callers `permit` accepts (e.g. admins).
-    /// `permit` runs before the body is read, so a caller who may not call the
-    /// operation gets its 403 whatever the request holds, never validation errors.
+    /// The host asks `permit` right after authentication, before the body is read, so
+    /// a caller who may not call the operation gets its 403 whatever the request holds.
     pub fn authenticated_where<I, P, F, Fut>(self, permit: P, handler: F) -> Operation<I>
     where
         I: Send + 'static,
@@ -144,21 +160,9 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
         F: Fn(I, Req) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
     {
-        let handler = Arc::new(handler);
-        let permit = Arc::new(permit);
-        self.finish(
-            true,
-            Arc::new(move |identity: Option<I>, body: Value| {
-                let handler = handler.clone();
-                let permit = permit.clone();
-                Box::pin(async move {
-                    let identity = identity.ok_or_else(ServiceError::authentication_required)?;
-                    permit(&identity)?;
-                    let request = decode::<Req>(body)?;
-                    encode(handler(identity, request).await?)
-                })
-            }),
-        )
+        let mut operation = self.authenticated(handler);
+        operation.authorize = Some(Arc::new(permit));
+        operation
     }
 
     /// An operation open to everyone.
@@ -171,6 +175,7 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
         let handler = Arc::new(handler);
         self.finish(
             false,
+            None,
             Arc::new(move |_identity: Option<I>, body: Value| {
                 let handler = handler.clone();
                 Box::pin(async move { encode(handler(decode::<Req>(body)?).await?) })
@@ -178,7 +183,12 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
         )
     }
 
-    fn finish<I>(self, requires_auth: bool, handler: Handler<I>) -> Operation<I> {
+    fn finish<I>(
+        self,
+        requires_auth: bool,
+        authorize: Option<Authorizer<I>>,
+        handler: Handler<I>,
+    ) -> Operation<I> {
         Operation {
             name: Req::NAME,
             routes: self.routes,
@@ -187,6 +197,7 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
             requires_auth,
             request: TypeInfo::of::<Req>(),
             response: TypeInfo::of::<Resp>(),
+            authorize,
             handler,
             empty_response: serde_json::to_value(Resp::default()).unwrap_or(Value::Null),
             batch_budget: self.batch_budget,

@@ -1,0 +1,108 @@
+//! Which format the answer is written in, read once from the request.
+
+use crate::codec::{format_from_accept, format_of_media_type, jsv_alias};
+use crate::Format;
+use http::{header, HeaderMap, Uri};
+
+/// How the answer is written: the format, and JSONP or a JSV alias when asked for.
+#[derive(Debug, Clone)]
+pub(super) struct Answer {
+    pub format: Format,
+    pub jsonp_callback: Option<String>,
+    pub content_type: &'static str,
+}
+
+impl Answer {
+    pub fn new(format: Format) -> Answer {
+        Answer {
+            format,
+            jsonp_callback: None,
+            content_type: format.content_type(),
+        }
+    }
+}
+
+/// What a request says about formats, and its query string, read once.
+pub(super) struct Negotiation<'a> {
+    query_format: Option<Format>,
+    callback: Option<String>,
+    accept: &'a str,
+    pub content_type: &'a str,
+    pub query: Vec<(String, String)>,
+}
+
+impl<'a> Negotiation<'a> {
+    pub fn read(uri: &Uri, headers: &'a HeaderMap) -> Negotiation<'a> {
+        let query = query_pairs(uri);
+        let header = |name: header::HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        };
+        Negotiation {
+            query_format: query_value(&query, "format").and_then(Format::from_name),
+            callback: query_value(&query, "callback")
+                .map(sanitize_callback)
+                .filter(|c| !c.is_empty()),
+            accept: header(header::ACCEPT),
+            content_type: header(header::CONTENT_TYPE),
+            query,
+        }
+    }
+
+    /// Section 2 of the wire rules: callback, `?format=`, suffix, `Accept`, JSON.
+    /// Predefined routes (`/json/reply/...`) fix the format themselves.
+    pub fn answer(&self, route_format: Option<Format>, predefined: bool) -> Answer {
+        let request_format = format_of_media_type(self.content_type);
+        let format = if predefined {
+            route_format.unwrap_or(Format::Json)
+        } else {
+            self.query_format
+                .or(route_format)
+                .or_else(|| format_from_accept(self.accept, request_format))
+                .unwrap_or(Format::Json)
+        };
+        let mut answer = Answer::new(format);
+        if let Some(callback) = &self.callback {
+            answer = Answer {
+                format: Format::Json,
+                jsonp_callback: Some(callback.clone()),
+                content_type: "text/javascript; charset=utf-8",
+            };
+        } else if format == Format::Jsv {
+            if let Some(alias) = jsv_alias(self.accept, self.content_type) {
+                answer.content_type = alias;
+            }
+        }
+        answer
+    }
+
+    pub fn is_form(&self) -> bool {
+        self.content_type
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    }
+}
+
+pub(super) fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+    let query = uri.query().unwrap_or("");
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Query names are matched ignoring case, as ServiceStack does.
+pub(super) fn query_value<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
+    query
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// JSONP callback names are limited to `[A-Za-z0-9._]` so they cannot inject script.
+fn sanitize_callback(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_'))
+        .collect()
+}

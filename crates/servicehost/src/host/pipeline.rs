@@ -1,0 +1,301 @@
+//! An operation request, stage by stage. Each stage returns `Result<_, Rejection>`;
+//! the first rejection is the answer, written in the format negotiated so far.
+
+use super::body::{body_format, check_declared_length, read_body};
+use super::negotiate::{Answer, Negotiation};
+use super::respond::answered;
+use super::Inner;
+use crate::admission::Refusal;
+use crate::auth::{presented_credentials, Presented};
+use crate::binding::{normalize_keys, overlay_text_values};
+use crate::routing::Target;
+use crate::{Authenticator, Format, Operation, ServiceError, Verb};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderName, HeaderValue, StatusCode};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use tokio::sync::OwnedSemaphorePermit;
+
+/// Why a request is answered with an error, and how to write it.
+pub(super) struct Rejection {
+    pub error: ServiceError,
+    /// The operation the request was for, once known (for the log).
+    pub operation: Option<&'static str>,
+    /// Written inside this operation's response DTO: errors the operation raised.
+    pub inside: Option<usize>,
+    pub retry_after_secs: Option<u64>,
+    pub allow: Option<String>,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Rejection {
+    fn for_operation(mut self, name: &'static str) -> Self {
+        self.operation = Some(name);
+        self
+    }
+}
+
+impl From<ServiceError> for Rejection {
+    fn from(error: ServiceError) -> Self {
+        Rejection {
+            error,
+            operation: None,
+            inside: None,
+            retry_after_secs: None,
+            allow: None,
+            headers: Vec::new(),
+        }
+    }
+}
+
+impl From<Refusal> for Rejection {
+    fn from(refusal: Refusal) -> Self {
+        Rejection {
+            retry_after_secs: Some(refusal.retry_after_secs),
+            ..Rejection::from(refusal.error)
+        }
+    }
+}
+
+/// Where a request goes: the operation and what its route says.
+struct Route {
+    operation: usize,
+    verb: Verb,
+    path_values: Vec<(&'static str, String)>,
+    predefined: bool,
+    format: Option<Format>,
+    batch: bool,
+}
+
+/// The route every operation is reached through (axum's fallback).
+pub(super) async fn operation<A: Authenticator>(
+    State(host): State<Arc<Inner<A>>>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let negotiation = Negotiation::read(&parts.uri, &parts.headers);
+    let mut answer = negotiation.answer(None, false);
+    match host.run(&parts, body, &negotiation, &mut answer).await {
+        Ok(response) => response,
+        Err(rejection) => host.reject(rejection, &answer),
+    }
+}
+
+impl<A: Authenticator> Inner<A> {
+    async fn run(
+        &self,
+        parts: &Parts,
+        body: Body,
+        negotiation: &Negotiation<'_>,
+        answer: &mut Answer,
+    ) -> Result<Response, Rejection> {
+        let _place = self.admit()?;
+        let route = self.resolve(parts)?;
+        let op = &self.operations[route.operation];
+        *answer = negotiation.answer(route.format, route.predefined);
+        let of_op = |rejection: Rejection| rejection.for_operation(op.name);
+        check_declared_length(&parts.headers, &self.limits)
+            .map_err(Rejection::from)
+            .map_err(of_op)?;
+        let identity = self.authenticate(op, &parts.headers).await.map_err(of_op)?;
+        self.authorize(op, identity.as_ref()).map_err(of_op)?;
+        let body = read_body(body, &self.limits)
+            .await
+            .map_err(Rejection::from)
+            .map_err(of_op)?;
+        let format = body_format(negotiation, route.format, route.predefined)
+            .map_err(Rejection::from)
+            .map_err(of_op)?;
+        if route.batch {
+            let response = self
+                .run_batch(route.operation, identity, format, &body, answer)
+                .await;
+            return Ok(answered(response, Some(op.name)));
+        }
+        let dto = self
+            .bind(op, &route, format, &body, &negotiation.query)
+            .map_err(Rejection::from)
+            .map_err(of_op)?;
+        let value = self.call(route.operation, identity, dto).await?;
+        let response = self.encoded(StatusCode::OK, &value, &op.response, answer);
+        Ok(answered(response, Some(op.name)))
+    }
+
+    /// A place among the requests in progress, held until the answer is built.
+    fn admit(&self) -> Result<OwnedSemaphorePermit, Rejection> {
+        Ok(self.admission.admit()?)
+    }
+
+    /// The operation and route values; `X-Http-Method-Override` stands for the verb.
+    fn resolve(&self, parts: &Parts) -> Result<Route, Rejection> {
+        let method = parts
+            .headers
+            .get("x-http-method-override")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(parts.method.as_str());
+        let path = parts.uri.path();
+        let Some(verb) = Verb::parse(method) else {
+            return Err(self.unsupported_method(method, path));
+        };
+        match self.routes.resolve(verb, path) {
+            Target::Operation {
+                operation,
+                path_values,
+                predefined,
+                format,
+                batch,
+            } => Ok(Route {
+                operation,
+                verb,
+                path_values,
+                predefined,
+                format,
+                batch,
+            }),
+            Target::UnknownOperation => Err(ServiceError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "NotImplementedException",
+                "The operation does not exist for this service",
+            )
+            .into()),
+            Target::VerbNotAllowed { operation } => {
+                let op = &self.operations[operation];
+                let error = ServiceError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "NotSupportedException",
+                    format!(
+                        "{} does not support the HTTP method {}",
+                        op.name,
+                        verb.as_str()
+                    ),
+                );
+                let allow: Vec<&str> = op.verbs().map(Verb::as_str).collect();
+                Err(Rejection {
+                    allow: Some(allow.join(", ")),
+                    ..Rejection::from(error).for_operation(op.name)
+                })
+            }
+            // The path is the caller's text: not repeated.
+            Target::NoRoute => Err(ServiceError::not_found(format!(
+                "No operation is found at this path for {}",
+                verb.as_str()
+            ))
+            .into()),
+        }
+    }
+
+    /// A method no operation has: 405, with the verbs the path does answer.
+    fn unsupported_method(&self, method: &str, path: &str) -> Rejection {
+        let error = ServiceError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "NotSupportedException",
+            format!("The HTTP method {method} is not supported"),
+        );
+        let allow: Vec<&str> = [Verb::Get, Verb::Post, Verb::Put, Verb::Patch, Verb::Delete]
+            .into_iter()
+            .filter(|verb| matches!(self.routes.resolve(*verb, path), Target::Operation { .. }))
+            .map(Verb::as_str)
+            .collect();
+        Rejection {
+            allow: Some(allow.join(", ")),
+            ..Rejection::from(error)
+        }
+    }
+
+    /// The caller, for operations that require one, once its key is known good and
+    /// within its rate.
+    async fn authenticate(
+        &self,
+        op: &Operation<A::Identity>,
+        headers: &http::HeaderMap,
+    ) -> Result<Option<A::Identity>, Rejection> {
+        if !op.requires_auth {
+            return Ok(None);
+        }
+        let credentials = match presented_credentials(headers) {
+            Presented::Nothing => return Err(ServiceError::authentication_required().into()),
+            Presented::Malformed => {
+                return Err(ServiceError::unauthorized("Invalid API Key").into())
+            }
+            Presented::Credentials(credentials) => credentials,
+        };
+        let identity = self
+            .authenticator
+            .authenticate(&credentials)
+            .await?
+            .ok_or_else(|| ServiceError::unauthorized("Invalid API Key"))?;
+        self.admission.charge(&credentials.key)?;
+        Ok(Some(identity))
+    }
+
+    /// The operation's own rule on who may call it, before its body is read.
+    fn authorize(
+        &self,
+        op: &Operation<A::Identity>,
+        identity: Option<&A::Identity>,
+    ) -> Result<(), Rejection> {
+        match (&op.authorize, identity) {
+            (Some(permit), Some(identity)) => Ok(permit(identity)?),
+            _ => Ok(()),
+        }
+    }
+
+    /// Body (by its format, or form fields), then path values, then the query string.
+    fn bind(
+        &self,
+        op: &Operation<A::Identity>,
+        route: &Route,
+        body_format: Option<Format>,
+        body: &Bytes,
+        query: &[(String, String)],
+    ) -> Result<Map<String, Value>, ServiceError> {
+        let mut errors = Vec::new();
+        let mut dto = Map::new();
+        if route.verb.has_body() || !body.is_empty() {
+            match body_format {
+                None => {
+                    let fields: Vec<(String, String)> =
+                        form_urlencoded::parse(body).into_owned().collect();
+                    let fields = fields.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                    overlay_text_values(&mut dto, fields, &op.request, &mut errors);
+                }
+                Some(format) => {
+                    let value = format
+                        .decode(body, &op.request)
+                        .map_err(ServiceError::serialization)?;
+                    dto = normalize_keys(value, &op.request)?;
+                }
+            }
+        }
+        let path_values = route.path_values.iter().map(|(k, v)| (*k, v.as_str()));
+        overlay_text_values(&mut dto, path_values, &op.request, &mut errors);
+        let query = query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        overlay_text_values(&mut dto, query, &op.request, &mut errors);
+        match errors.first() {
+            None => Ok(dto),
+            Some(first) => {
+                Err(ServiceError::serialization(first.message.clone()).with_field_errors(errors))
+            }
+        }
+    }
+
+    /// The operation's handler; its errors are written inside its response DTO.
+    pub(super) async fn call(
+        &self,
+        operation: usize,
+        identity: Option<A::Identity>,
+        dto: Map<String, Value>,
+    ) -> Result<Value, Rejection> {
+        let op = &self.operations[operation];
+        (op.handler)(identity, Value::Object(dto))
+            .await
+            .map_err(|error| Rejection {
+                inside: Some(operation),
+                ..Rejection::from(error).for_operation(op.name)
+            })
+    }
+}

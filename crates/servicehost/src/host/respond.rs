@@ -1,0 +1,162 @@
+//! Writing answers: a DTO in the negotiated format, an error as a `responseStatus`.
+
+use super::negotiate::Answer;
+use super::pipeline::Rejection;
+use super::{Answered, Inner};
+use crate::{Authenticator, Format, Operation, ServiceError, TypeInfo};
+use axum::body::Body;
+use axum::response::Response;
+use http::{header, HeaderValue, StatusCode};
+use serde_json::{Map, Value};
+
+/// ServiceStack's `ErrorResponse`: errors raised before an operation is chosen.
+pub(super) fn error_response_type() -> TypeInfo {
+    TypeInfo {
+        name: "ErrorResponse",
+        description: "An error raised before the request reached an operation.",
+        namespace: Some(crate::schema::SERVICESTACK_TYPES_NAMESPACE),
+        base: None,
+        members: vec![crate::Member {
+            name: "responseStatus",
+            type_name: "ResponseStatus".into(),
+            kind: crate::ValueKind::Object,
+            binding: crate::Binding::Body,
+            optional: true,
+            description: "",
+            nested: Some(crate::schema::response_status_type),
+            item_element: "ResponseStatus".into(),
+        }],
+    }
+}
+
+impl<A: Authenticator> Inner<A> {
+    /// A rejected request's answer, with the headers its kind calls for.
+    pub(super) fn reject(&self, rejection: Rejection, answer: &Answer) -> Response {
+        let op = rejection.inside.map(|index| &self.operations[index]);
+        if let Some(op) = op {
+            if rejection.error.status.is_server_error() {
+                tracing::error!(operation = op.name, error = %rejection.error, "operation failed");
+            }
+        }
+        let mut response = self.error_response(&rejection.error, op, answer);
+        let headers = response.headers_mut();
+        if let Some(seconds) = rejection.retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(allow) = rejection.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            // RFC 9110: a 405 says which methods the resource does support.
+            headers.insert(header::ALLOW, allow);
+        }
+        for (name, value) in rejection.headers {
+            headers.insert(name, value);
+        }
+        answered(response, rejection.operation)
+    }
+
+    /// The error inside the operation's response DTO (its other members at their
+    /// defaults) when there is one, else a bare `ErrorResponse`.
+    pub(super) fn error_response(
+        &self,
+        error: &ServiceError,
+        op: Option<&Operation<A::Identity>>,
+        answer: &Answer,
+    ) -> Response {
+        if error.challenge && answer.jsonp_callback.is_none() {
+            return challenge();
+        }
+        let mut body = match op.map(|op| &op.empty_response) {
+            Some(Value::Object(defaults)) => defaults.clone(),
+            _ => Map::new(),
+        };
+        let status = serde_json::to_value(error.response_status()).unwrap_or(Value::Null);
+        body.insert("responseStatus".into(), status);
+        let ty = op.map(|op| &op.response).unwrap_or(&self.error_type);
+        self.encoded(error.status, &Value::Object(body), ty, answer)
+    }
+
+    pub(super) fn encoded(
+        &self,
+        status: StatusCode,
+        value: &Value,
+        ty: &TypeInfo,
+        answer: &Answer,
+    ) -> Response {
+        let bytes = answer.format.encode(value, ty, self.xml_namespace(ty));
+        respond(status, bytes, ty, answer)
+    }
+
+    pub(super) fn encoded_list(
+        &self,
+        values: &[Value],
+        ty: &TypeInfo,
+        answer: &Answer,
+    ) -> Response {
+        let bytes = answer
+            .format
+            .encode_list(values, ty, self.xml_namespace(ty));
+        respond(StatusCode::OK, bytes, ty, answer)
+    }
+
+    fn xml_namespace(&self, ty: &TypeInfo) -> &'static str {
+        if ty.name.ends_with("Response") {
+            self.xml_namespaces.1
+        } else {
+            self.xml_namespaces.0
+        }
+    }
+}
+
+/// Marks the response with the operation it answered, for the request log.
+pub(super) fn answered(mut response: Response, operation: Option<&'static str>) -> Response {
+    if let Some(name) = operation {
+        response.extensions_mut().insert(Answered(name));
+    }
+    response
+}
+
+/// ServiceStack's `[Authenticate]` answer to a request without credentials.
+fn challenge() -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    let headers = response.headers_mut();
+    headers.append(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"/auth/apikey\""),
+    );
+    headers.append(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"/auth/apikey\""),
+    );
+    response
+}
+
+fn respond(status: StatusCode, bytes: Vec<u8>, ty: &TypeInfo, answer: &Answer) -> Response {
+    let (status, bytes) = match &answer.jsonp_callback {
+        // JSONP callers cannot see statuses, so errors travel with 200.
+        Some(callback) => {
+            let mut wrapped = Vec::with_capacity(bytes.len() + callback.len() + 2);
+            wrapped.extend_from_slice(callback.as_bytes());
+            wrapped.push(b'(');
+            wrapped.extend_from_slice(&bytes);
+            wrapped.push(b')');
+            (StatusCode::OK, wrapped)
+        }
+        None => (status, bytes),
+    };
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(answer.content_type),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    if answer.format == Format::Csv && answer.jsonp_callback.is_none() {
+        if let Ok(value) =
+            HeaderValue::from_str(&format!("attachment;filename=\"{}.csv\"", ty.name))
+        {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+    }
+    response
+}
