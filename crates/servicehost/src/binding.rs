@@ -45,47 +45,34 @@ pub(crate) fn overlay_text_values<'a>(
     }
 }
 
+/// A text value (path segment, query or form field, a scalar of an untyped JSV body)
+/// read as its member's type by the `jsv` crate's typed reader: JSV's rules for
+/// booleans and numbers live there only. `None` when the text is not of that type.
 pub(crate) fn read_text_value(kind: ValueKind, type_name: &str, raw: &str) -> Option<Value> {
     match kind {
         ValueKind::String => Some(Value::String(raw.to_string())),
-        ValueKind::Bool => parse_bool(raw).map(Value::Bool),
-        ValueKind::Integer => parse_integer(type_name, raw.trim()),
-        ValueKind::Number => raw
-            .trim()
-            .parse::<f64>()
-            .ok()
+        ValueKind::Bool => typed::<bool>(raw).map(Value::Bool),
+        ValueKind::Integer => match type_name {
+            "uint" => typed::<u32>(raw).map(Value::from),
+            "int" => typed::<i32>(raw).map(Value::from),
+            "ulong" => typed::<u64>(raw).map(Value::from),
+            _ => typed::<i64>(raw).map(Value::from),
+        },
+        ValueKind::Number => typed::<f64>(raw)
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number),
         // Structured values in query strings and forms are JSV (`{a:1}`, `1,2,3`).
-        ValueKind::Map | ValueKind::List | ValueKind::Object => jsv::from_str::<Value>(raw).ok(),
+        ValueKind::Map | ValueKind::List | ValueKind::Object => typed::<Value>(raw),
     }
 }
 
-/// JSV's spellings of booleans.
+fn typed<T: serde::de::DeserializeOwned>(raw: &str) -> Option<T> {
+    jsv::from_str::<T>(raw).ok()
+}
+
+/// JSV's spellings of booleans (`true/t/1/y/yes/on`, `false/f/0/n/no/off`, empty).
 pub fn parse_bool(raw: &str) -> Option<bool> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "t" | "y" | "yes" | "on" => Some(true),
-        "false" | "0" | "f" | "n" | "no" | "off" | "" => Some(false),
-        _ => None,
-    }
-}
-
-fn parse_integer(type_name: &str, raw: &str) -> Option<Value> {
-    let (min, max): (i128, i128) = match type_name {
-        "uint" => (0, u32::MAX.into()),
-        "int" => (i32::MIN.into(), i32::MAX.into()),
-        "ulong" => (0, u64::MAX.into()),
-        _ => (i64::MIN.into(), i64::MAX.into()),
-    };
-    let n: i128 = raw.parse().ok()?;
-    if n < min || n > max {
-        return None;
-    }
-    if n < 0 {
-        Some(Value::from(n as i64))
-    } else {
-        Some(Value::from(n as u64))
-    }
+    typed::<bool>(raw)
 }
 
 #[cfg(test)]
@@ -94,11 +81,14 @@ mod tests {
 
     #[test]
     fn integers_respect_their_declared_range() {
-        assert_eq!(parse_integer("uint", "42"), Some(Value::from(42u64)));
-        assert_eq!(parse_integer("uint", "4294967296"), None);
-        assert_eq!(parse_integer("uint", "-1"), None);
-        assert_eq!(parse_integer("uint", "abc"), None);
-        assert_eq!(parse_integer("long", "-5"), Some(Value::from(-5i64)));
+        let integer = |type_name, raw| read_text_value(ValueKind::Integer, type_name, raw);
+        assert_eq!(integer("uint", "42"), Some(Value::from(42u64)));
+        assert_eq!(integer("uint", " 42 "), Some(Value::from(42u64)));
+        assert_eq!(integer("uint", "4294967296"), None);
+        assert_eq!(integer("uint", "-1"), None);
+        assert_eq!(integer("uint", "abc"), None);
+        assert_eq!(integer("int", "-2147483649"), None);
+        assert_eq!(integer("long", "-5"), Some(Value::from(-5i64)));
     }
 
     #[test]
@@ -110,5 +100,6 @@ mod tests {
             assert_eq!(parse_bool(f), Some(false), "{f}");
         }
         assert_eq!(parse_bool("maybe"), None);
+        assert_eq!(parse_bool(""), Some(false), "an empty field is false");
     }
 }

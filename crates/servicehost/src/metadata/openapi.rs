@@ -1,8 +1,9 @@
 //! OpenAPI 3.1 for the user routes, and a browsable page rendered from it on the
 //! server (the machine may be offline: no CDN, no script needed).
 
-use super::{body_members, ServiceDescription};
+use super::{body_members, OperationInfo, ServiceDescription};
 use crate::codec::escape_html;
+use crate::RouteDecl;
 use crate::{Member, TypeInfo, ValueKind};
 use serde_json::{json, Map, Value};
 
@@ -10,58 +11,80 @@ pub fn document(service: &ServiceDescription) -> Value {
     let mut paths = Map::new();
     for op in &service.operations {
         for route in &op.routes {
-            let path_vars: Vec<&Member> = op
-                .request
-                .members
-                .iter()
-                .filter(|m| route.path.contains(&format!("{{{}}}", m.name)))
-                .collect();
-            let body = body_members(&op.request, route);
-            let query: Vec<&Member> = op
-                .request
-                .members
-                .iter()
-                .filter(|m| {
-                    !path_vars.iter().any(|p| p.name == m.name)
-                        && !body.iter().any(|b| b.name == m.name)
-                })
-                .collect();
-            let mut parameters: Vec<Value> = path_vars
-                .iter()
-                .map(|m| json!({ "name": m.name, "in": "path", "required": true, "description": m.description.trim(), "schema": member_schema(m) }))
-                .collect();
-            parameters.extend(query.iter().map(|m| {
-                json!({ "name": m.name, "in": "query", "required": false, "description": m.description.trim(), "schema": member_schema(m) })
-            }));
-            let mut operation = json!({
-                "operationId": if op.routes.len() > 1 { format!("{}_{}", op.name, route.path.replace(['/', '{', '}', '-'], "_")) } else { op.name.to_string() },
-                "summary": op.summary,
-                "description": op.notes,
-                "tags": [op.name.trim_end_matches("Request")],
-                "parameters": parameters,
-                "responses": responses(&op.response),
-            });
-            if !body.is_empty() {
-                let properties: Map<String, Value> = body
-                    .iter()
-                    .map(|m| (m.name.to_string(), member_schema(m)))
-                    .collect();
-                // Not required: a missing body binds as the DTO's defaults (then the
-                // operation's validation answers), as ServiceStack does.
-                operation["requestBody"] = json!({
-                    "required": false,
-                    "content": { "application/json": { "schema": { "type": "object", "properties": properties } } },
-                });
-            }
-            if !op.requires_auth {
-                operation["security"] = json!([]);
-            }
             let entry = paths
                 .entry(route.path.to_string())
                 .or_insert_with(|| json!({}));
-            entry[route.verb.as_str().to_ascii_lowercase()] = operation;
+            entry[route.verb.as_str().to_ascii_lowercase()] = route_operation(op, route);
         }
     }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": service.service_name, "version": env!("CARGO_PKG_VERSION") },
+        "paths": paths,
+        "components": {
+            "schemas": component_schemas(service),
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "The API key as a bearer token." },
+                "basic": { "type": "http", "scheme": "basic", "description": "The API key as user name, the secret (or nothing) as password." },
+                "apiKey": { "type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "The API key; send X-Api-Secret with it to check the secret too." },
+            },
+        },
+        "security": [{ "bearer": [] }, { "basic": [] }, { "apiKey": [] }],
+    })
+}
+
+/// One route of an operation: its parameters (path, then query), body and answers.
+fn route_operation(op: &OperationInfo, route: &RouteDecl) -> Value {
+    let path_vars: Vec<&Member> = op
+        .request
+        .members
+        .iter()
+        .filter(|m| route.path.contains(&format!("{{{}}}", m.name)))
+        .collect();
+    let body = body_members(&op.request, route);
+    let query: Vec<&Member> = op
+        .request
+        .members
+        .iter()
+        .filter(|m| {
+            !path_vars.iter().any(|p| p.name == m.name) && !body.iter().any(|b| b.name == m.name)
+        })
+        .collect();
+    let mut parameters: Vec<Value> = path_vars
+                .iter()
+                .map(|m| json!({ "name": m.name, "in": "path", "required": true, "description": m.description.trim(), "schema": member_schema(m) }))
+                .collect();
+    parameters.extend(query.iter().map(|m| {
+                json!({ "name": m.name, "in": "query", "required": false, "description": m.description.trim(), "schema": member_schema(m) })
+            }));
+    let mut operation = json!({
+        "operationId": if op.routes.len() > 1 { format!("{}_{}", op.name, route.path.replace(['/', '{', '}', '-'], "_")) } else { op.name.to_string() },
+        "summary": op.summary,
+        "description": op.notes,
+        "tags": [op.name.trim_end_matches("Request")],
+        "parameters": parameters,
+        "responses": responses(&op.response),
+    });
+    if !body.is_empty() {
+        let properties: Map<String, Value> = body
+            .iter()
+            .map(|m| (m.name.to_string(), member_schema(m)))
+            .collect();
+        // Not required: a missing body binds as the DTO's defaults (then the
+        // operation's validation answers), as ServiceStack does.
+        operation["requestBody"] = json!({
+            "required": false,
+            "content": { "application/json": { "schema": { "type": "object", "properties": properties } } },
+        });
+    }
+    if !op.requires_auth {
+        operation["security"] = json!([]);
+    }
+    operation
+}
+
+/// Every DTO, and the error types every operation may answer.
+fn component_schemas(service: &ServiceDescription) -> Map<String, Value> {
     let mut schemas = Map::new();
     for ty in &service.types {
         schemas.insert(ty.name.to_string(), type_schema(ty));
@@ -83,20 +106,7 @@ pub fn document(service: &ServiceDescription) -> Value {
             "required": ["responseStatus"],
         }),
     );
-    json!({
-        "openapi": "3.1.0",
-        "info": { "title": service.service_name, "version": env!("CARGO_PKG_VERSION") },
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {
-                "bearer": { "type": "http", "scheme": "bearer", "description": "The API key as a bearer token." },
-                "basic": { "type": "http", "scheme": "basic", "description": "The API key as user name, the secret (or nothing) as password." },
-                "apiKey": { "type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "The API key; send X-Api-Secret with it to check the secret too." },
-            },
-        },
-        "security": [{ "bearer": [] }, { "basic": [] }, { "apiKey": [] }],
-    })
+    schemas
 }
 
 fn responses(response: &TypeInfo) -> Value {

@@ -84,6 +84,16 @@ pub fn operation(
     if op.requires_auth {
         out.push_str("<p class=\"auth\">Requires Authentication</p>");
     }
+    routes_table(&mut out, op);
+    let mut shown = HashSet::new();
+    field_tables(&mut out, &op.request, true, &mut shown);
+    field_tables(&mut out, &op.response, false, &mut shown);
+    dto_section(&mut out, service, op, language);
+    http_samples(&mut out, service, op, format, base_url);
+    out
+}
+
+fn routes_table(out: &mut String, op: &OperationInfo) {
     out.push_str("<p>The following routes are available for this service:</p><table>");
     for route in &op.routes {
         let _ = write!(
@@ -96,11 +106,11 @@ pub fn operation(
         );
     }
     out.push_str("</table>");
+}
 
-    let mut shown = HashSet::new();
-    field_tables(&mut out, &op.request, true, &mut shown);
-    field_tables(&mut out, &op.response, false, &mut shown);
-
+/// The operation's own DTOs in one client language, with links to the others.
+fn dto_section(out: &mut String, service: &ServiceDescription, op: &OperationInfo, language: &str) {
+    let name = escape_html(op.name);
     let language = match language {
         "typescript" | "csharp" => language,
         _ => "python",
@@ -122,7 +132,16 @@ pub fn operation(
         },
         escape_html(&code)
     );
+}
 
+/// Sample HTTP request and response in `format`.
+fn http_samples(
+    out: &mut String,
+    service: &ServiceDescription,
+    op: &OperationInfo,
+    format: Format,
+    base_url: &str,
+) {
     let fmt = format.name();
     let _ = write!(
         out,
@@ -176,7 +195,6 @@ pub fn operation(
         escape_html(&request),
         escape_html(&response)
     );
-    out
 }
 
 /// The type's table (its own members), then its base's, then nested types'.
