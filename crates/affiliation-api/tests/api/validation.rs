@@ -3,9 +3,7 @@
 //! bad input gets the status, errorCode and field errors the spec names, every
 //! problem at once, and the stored data is left exactly as it was.
 
-mod common;
-
-use common::{Keys, Reply, Server};
+use crate::common::{Keys, Reply, Server};
 use serde_json::{json, Value};
 
 /// A well-formed GUID that names nothing.

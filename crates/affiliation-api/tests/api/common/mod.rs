@@ -2,14 +2,12 @@
 //! each server with its own database: a SQLite file in a temporary directory, or,
 //! with `AFFILIATION_TEST_BACKEND=postgres`, a fresh PostgreSQL database (see
 //! `postgres.rs` in this directory).
-#![allow(dead_code)]
 
 pub mod postgres;
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -221,10 +219,6 @@ impl Server {
                 .build()
                 .unwrap(),
         }
-    }
-
-    pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().to_path_buf()
     }
 
     /// Runs the CLI against this server's database.

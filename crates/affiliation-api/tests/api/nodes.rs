@@ -2,9 +2,7 @@
 //! (`AFFILIATION_TEST_BACKEND`): what one node acknowledges, the other sees at once,
 //! and races are decided by the database, not by luck.
 
-mod common;
-
-use common::{Keys, Server};
+use crate::common::{Keys, Server};
 use serde_json::json;
 use std::sync::Barrier;
 
@@ -55,7 +53,7 @@ fn a_revoked_key_stops_working_on_every_node() {
     assert!(output.status.success(), "{:?}", output);
     // Nodes trust a looked-up key for at most half a second (key_cache::KEY_CACHE_TTL):
     // one second after the revocation it is refused everywhere.
-    common::wait_out_key_cache();
+    crate::common::wait_out_key_cache();
     for node in [&a, &b] {
         assert_eq!(node.get(&keys, "/v4/groups").status, 401);
     }

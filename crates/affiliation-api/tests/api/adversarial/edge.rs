@@ -2,8 +2,8 @@
 //! limits are set per server so each case takes seconds; the margins are generous,
 //! since a timeout is behaviour and speed is not asserted.
 
+use super::raw::{connect, read_response, read_until_closed, send};
 use crate::common::{Keys, Server};
-use crate::raw::{connect, read_response, read_until_closed, send};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -340,7 +340,7 @@ fn a_failing_batch_says_how_many_items_were_done() {
 
 #[test]
 fn a_connection_flood_past_the_cap_sheds_the_oldest_idle_and_keeps_serving() {
-    crate::raw::raise_file_limit();
+    super::raw::raise_file_limit();
     let server =
         Server::start_with_args(&["--max-connections", "200", "--header-read-timeout", "5s"]);
     let keys = server.add_user("alice", false);

@@ -1,9 +1,7 @@
 //! Self-description: every declared operation appears in every generated artefact, and every
 //! metadata page is well-formed HTML that shows every member of its DTOs.
 
-mod common;
-
-use common::{Reply, Server};
+use crate::common::{Reply, Server};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +11,7 @@ const LANGUAGES: [&str; 3] = ["python", "typescript", "csharp"];
 /// The operations the api crate declares, read from its source (independent of every
 /// generator): (request DTO, response DTO) of each `operation::<Request, Response>()`.
 fn declared_operations() -> Vec<(String, String)> {
-    let source = include_str!("../src/api/mod.rs");
+    let source = include_str!("../../src/api/mod.rs");
     source
         .split("operation::<")
         .skip(1)
@@ -27,7 +25,7 @@ fn declared_operations() -> Vec<(String, String)> {
 
 /// The request DTOs dtos.rs declares (every `pub struct ...Request`, bases excepted).
 fn declared_request_types() -> BTreeSet<String> {
-    include_str!("../src/api/dtos.rs")
+    include_str!("../../src/api/dtos.rs")
         .lines()
         .filter_map(|line| line.trim().strip_prefix("pub struct "))
         .map(|rest| {

@@ -2,8 +2,8 @@
 //! against a server with its default connection cap, while a legitimate client keeps
 //! working. Prints the server's peak resident memory.
 
+use super::raw::{connect, peak_rss_kib, raise_file_limit, read_until_closed, send};
 use crate::common::Server;
-use crate::raw::{connect, peak_rss_kib, raise_file_limit, read_until_closed, send};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,7 +22,7 @@ fn the_server_keeps_serving_through_24000_half_open_connections() {
             Command::new(std::env::current_exe().unwrap())
                 .args([
                     "--exact",
-                    "flood::hold_half_open_connections",
+                    "adversarial::flood::hold_half_open_connections",
                     "--ignored",
                     "--nocapture",
                 ])

@@ -2,10 +2,8 @@
 //! an SQLite deployment to PostgreSQL. Skipped, visibly, where no PostgreSQL is
 //! reachable, unless `AFFILIATION_REQUIRE_POSTGRES=1` (CI) makes that a failure.
 
-mod common;
-
-use common::postgres::TestDatabase;
-use common::{Keys, Server};
+use crate::common::postgres::TestDatabase;
+use crate::common::{Keys, Server};
 use serde_json::{json, Value};
 use std::process::Command;
 
@@ -17,7 +15,7 @@ fn nodes_starting_together_apply_the_migrations_once() {
     let url = database.url.clone();
     let migrations: Vec<_> = (0..4)
         .map(|_| {
-            Command::new(common::BIN)
+            Command::new(crate::common::BIN)
                 .args(["migrate", "--database", &url])
                 .spawn()
                 .expect("start migrate")
@@ -155,7 +153,7 @@ fn an_sqlite_deployment_moves_to_postgres_without_losing_anything() {
     std::fs::write(&seed, dump).unwrap();
     let fresh = dir.path().join("fresh.db");
     let fresh_url = format!("sqlite://{}", fresh.display());
-    let loaded = Command::new(common::BIN)
+    let loaded = Command::new(crate::common::BIN)
         .args(["import", seed.to_str().unwrap(), "--database", &fresh_url])
         .output()
         .unwrap();
@@ -212,7 +210,7 @@ fn an_sqlite_deployment_moves_to_postgres_without_losing_anything() {
         "{}",
         String::from_utf8_lossy(&exported.stderr)
     );
-    let imported = Command::new(common::BIN)
+    let imported = Command::new(crate::common::BIN)
         .args([
             "import",
             export_file.to_str().unwrap(),

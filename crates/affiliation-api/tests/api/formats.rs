@@ -1,12 +1,10 @@
 //! Every format the original speaks, chosen every way, against the real server.
 
-mod common;
-
-use common::{Reply, Server};
+use crate::common::{Reply, Server};
 use serde_json::{json, Value};
 
 /// A user with user-level tokens and a group with an override: (server, keys, group, guid).
-fn populated() -> (Server, common::Keys, u64, String) {
+fn populated() -> (Server, crate::common::Keys, u64, String) {
     let server = Server::start();
     let keys = server.add_user("alice", false);
     let program = server.amazon_us(&keys);
@@ -34,7 +32,7 @@ fn populated() -> (Server, common::Keys, u64, String) {
 
 fn send(
     server: &Server,
-    keys: &common::Keys,
+    keys: &crate::common::Keys,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],

@@ -7,9 +7,7 @@
 //! Without python3 or node 20+ these tests print SKIPPED and pass, unless
 //! AFFILIATION_REQUIRE_CLIENTS=1 is set (as CI does), in which case they fail.
 
-mod common;
-
-use common::Server;
+use crate::common::Server;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,9 +2,7 @@
 //! change another's tokens or groups, nor learn that they exist; `username` is
 //! honoured for admins only; revoked and mismatched credentials are refused.
 
-mod common;
-
-use common::{Keys, Reply, Server};
+use crate::common::{Keys, Reply, Server};
 use serde_json::{json, Value};
 
 /// A well-formed GUID that names nothing.
@@ -1017,7 +1015,7 @@ fn a_revoked_key_is_401_everywhere_and_the_data_stays() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    common::wait_out_key_cache();
+    crate::common::wait_out_key_cache();
     let mut requests = acting_ops(&w, a, None);
     requests.push(req(
         "GET",

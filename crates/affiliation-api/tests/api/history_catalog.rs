@@ -1,8 +1,6 @@
 //! The history of token sets and catalog administration, against the real server.
 
-mod common;
-
-use common::Server;
+use crate::common::Server;
 use serde_json::{json, Value};
 
 #[test]

@@ -1,12 +1,10 @@
 //! End-to-end behaviour of the core operations, over JSON, against the real server.
 
-mod common;
-
-use common::{Reply, Server};
+use crate::common::{Reply, Server};
 use serde_json::{json, Value};
 
 /// A group with Amazon US override tokens: (server, keys, group id, program, guid).
-fn group_with_tokens() -> (Server, common::Keys, u64, String, String) {
+fn group_with_tokens() -> (Server, crate::common::Keys, u64, String, String) {
     let server = Server::start();
     let keys = server.add_user("alice", false);
     let program = server.amazon_us(&keys);
@@ -24,7 +22,7 @@ fn group_with_tokens() -> (Server, common::Keys, u64, String, String) {
     (server, keys, group, program, guid)
 }
 
-fn group_tokens(server: &Server, keys: &common::Keys, group: u64) -> Value {
+fn group_tokens(server: &Server, keys: &crate::common::Keys, group: u64) -> Value {
     let reply = server.get(keys, &format!("/v4/groups/{group}/group-affiliate-tokens"));
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply.json()["affiliatePrograms"].clone()
@@ -396,16 +394,16 @@ fn keys_rotate_and_revoke_take_effect_within_a_second() {
     let output = server.cli(&["keys", "rotate", "gina", "--json"]);
     assert!(output.status.success());
     let rotated: Value = serde_json::from_slice(&output.stdout).unwrap();
-    common::wait_out_key_cache();
+    crate::common::wait_out_key_cache();
     assert_eq!(server.get(&keys, "/v4/groups").status, 401);
-    let new_keys = common::Keys {
+    let new_keys = crate::common::Keys {
         username: "gina".into(),
         api_key: rotated["apiKey"].as_str().unwrap().into(),
         api_secret: rotated["apiSecret"].as_str().unwrap().into(),
     };
     assert_eq!(server.get(&new_keys, "/v4/groups").status, 200);
     assert!(server.cli(&["keys", "revoke", "gina"]).status.success());
-    common::wait_out_key_cache();
+    crate::common::wait_out_key_cache();
     assert_eq!(server.get(&new_keys, "/v4/groups").status, 401);
     assert!(!server.cli(&["keys", "revoke", "nobody"]).status.success());
 

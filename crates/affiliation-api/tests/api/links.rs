@@ -1,8 +1,6 @@
 //! Link affiliation over HTTP: precedence, rewriting rules and refusals.
 
-mod common;
-
-use common::Server;
+use crate::common::Server;
 use serde_json::{json, Value};
 
 fn encoded(url: &str) -> String {
