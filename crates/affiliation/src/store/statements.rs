@@ -192,6 +192,20 @@ fn counted(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
+/// A window of `items` and the total, counted (`count`) only when the window does
+/// not tell it by itself.
+async fn paged<T, F: Future<Output = Answer<i64>>>(
+    items: Vec<T>,
+    page: Page,
+    count: impl FnOnce() -> F,
+) -> Answer<Paged<T>> {
+    let total = match page.total_without_count(items.len()) {
+        Some(total) => total,
+        None => counted(count().await?),
+    };
+    Ok(Paged { items, total })
+}
+
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
@@ -376,17 +390,12 @@ where
         .iter()
         .map(|row| row.group())
         .collect::<Result<_, _>>()?;
-        let total = match page.total_without_count(items.len()) {
-            Some(total) => total,
-            None => counted(
-                sqlx::query("SELECT COUNT(*) AS n FROM groups WHERE owner_id = $1")
-                    .bind(owner_id)
-                    .fetch_one(self)
-                    .await?
-                    .integer("n")?,
-            ),
-        };
-        Ok(Paged { items, total })
+        let count = "SELECT COUNT(*) AS n FROM groups WHERE owner_id = $1";
+        paged(items, page, || async move {
+            let row = sqlx::query(count).bind(owner_id).fetch_one(self).await?;
+            row.integer("n")
+        })
+        .await
     }
 
     async fn group(&mut self, id: u32) -> Answer<Option<Group>> {
@@ -622,17 +631,15 @@ where
         .iter()
         .map(|row| row.history_entry())
         .collect::<Result<_, StoreError>>()?;
-        let total = match page.total_without_count(items.len()) {
-            Some(total) => total,
-            None => counted(
-                sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE token_guid = $1")
-                    .bind(token_guid.to_string())
-                    .fetch_one(self)
-                    .await?
-                    .integer("n")?,
-            ),
-        };
-        Ok(Paged { items, total })
+        let count = "SELECT COUNT(*) AS n FROM audit_log WHERE token_guid = $1";
+        paged(items, page, || async move {
+            let row = sqlx::query(count)
+                .bind(token_guid.to_string())
+                .fetch_one(self)
+                .await?;
+            row.integer("n")
+        })
+        .await
     }
 
     async fn export(&mut self) -> Answer<Vec<DumpLine>> {
