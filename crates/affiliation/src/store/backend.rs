@@ -50,20 +50,3 @@ pub trait Backend: Send + Sync + 'static {
     /// sequences past the imported ids).
     fn after_import(conn: &mut Conn<Self>) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
-
-/// How many rows a statement changed (sqlx has no driver-neutral accessor).
-pub trait RowsAffected {
-    fn rows_affected(&self) -> u64;
-}
-
-impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
-    fn rows_affected(&self) -> u64 {
-        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
-    }
-}
-
-impl RowsAffected for sqlx::postgres::PgQueryResult {
-    fn rows_affected(&self) -> u64 {
-        sqlx::postgres::PgQueryResult::rows_affected(self)
-    }
-}

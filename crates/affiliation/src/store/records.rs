@@ -7,7 +7,7 @@ use crate::error::StoreError;
 use crate::model::{
     Account, Group, HistoryEntry, Level, TokenRecord, TokenSetSnapshot, TokenView, User,
 };
-use sqlx::{ColumnIndex, Database, Decode, Row, Type};
+use sqlx::{ColumnIndex, Decode, Row, Type};
 use uuid::Uuid;
 
 /// A row read as one of the records; `Row` columns are named as in the migrations.
@@ -55,7 +55,6 @@ where
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    R::Database: Database,
 {
     fn integer(&self, column: &str) -> Result<i64, StoreError> {
         Ok(self.try_get(column)?)

@@ -3,7 +3,6 @@
 //! both accept `$n` parameters, `RETURNING`, partial unique indexes, `ON CONFLICT`).
 //! Transactions and the order of statements are `sql.rs`'s.
 
-use super::backend::RowsAffected;
 use super::dump::{from_hex, DumpLine};
 use super::records::Records;
 use super::sql::{millis, to_json, AuditEntry, ACCOUNT_BY_KEY_SQL};
@@ -19,6 +18,23 @@ use sqlx::{Connection, Database, Encode, Executor, IntoArguments, Type};
 use std::future::Future;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+/// How many rows a statement changed (sqlx has no driver-neutral accessor).
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
+}
 
 /// A value the statements bind, on driver `DB`.
 pub trait Bind<DB: Database>: for<'q> Encode<'q, DB> + Type<DB> + Send {}
@@ -210,6 +226,9 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
+/// What the SQL needs of a driver is said here once. Rust does not carry a `where`
+/// clause from a trait to its users, but it does carry `Backend::Db`'s bound
+/// `Connection: Statements`, so the store in `sql.rs` needs only `B: Backend`.
 impl<C, DB> Statements for C
 where
     C: Connection<Database = DB>,
