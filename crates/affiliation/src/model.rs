@@ -186,3 +186,116 @@ pub struct HistoryEntry {
     pub before: Option<Parameters>,
     pub after: Option<Parameters>,
 }
+
+/// What kind of change an audit entry records. Stored (and exported, and answered in
+/// histories) as the name of the ServiceStack operation that makes it, so the rows
+/// written before this type existed read the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    ProgramAdded,
+    ProgramUpdated,
+    GroupCreated,
+    GroupDeleted,
+    UserTokensCreated,
+    GroupTokensCreated,
+    UserTokensReplaced,
+    GroupTokensReplaced,
+    UserTokensDeleted,
+    GroupTokensDeleted,
+    /// One program's user-level tokens written by a token set.
+    TokenSetSaved,
+}
+
+impl AuditAction {
+    /// A token record created at `level` (POST).
+    pub fn tokens_created(level: Level) -> AuditAction {
+        match level {
+            Level::User => AuditAction::UserTokensCreated,
+            Level::Group(_) => AuditAction::GroupTokensCreated,
+        }
+    }
+
+    /// A token record's parameters replaced at `level` (PUT).
+    pub fn tokens_replaced(level: Level) -> AuditAction {
+        match level {
+            Level::User => AuditAction::UserTokensReplaced,
+            Level::Group(_) => AuditAction::GroupTokensReplaced,
+        }
+    }
+
+    /// A token record deleted at `level` (DELETE, or its group's DELETE).
+    pub fn tokens_deleted(level: Level) -> AuditAction {
+        match level {
+            Level::User => AuditAction::UserTokensDeleted,
+            Level::Group(_) => AuditAction::GroupTokensDeleted,
+        }
+    }
+
+    /// The stored name: the operation that makes the change.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::ProgramAdded => "AddProgram",
+            AuditAction::ProgramUpdated => "UpdateProgram",
+            AuditAction::GroupCreated => "CreateGroup",
+            AuditAction::GroupDeleted => "DeleteGroup",
+            AuditAction::UserTokensCreated => "PostUserAffiliateTokens",
+            AuditAction::GroupTokensCreated => "PostGroupAffiliateTokens",
+            AuditAction::UserTokensReplaced => "PutUserAffiliateTokens",
+            AuditAction::GroupTokensReplaced => "PutGroupAffiliateTokens",
+            AuditAction::UserTokensDeleted => "DeleteUserAffiliateTokens",
+            AuditAction::GroupTokensDeleted => "DeleteGroupAffiliateTokens",
+            AuditAction::TokenSetSaved => "PostAffiliateTokensSet",
+        }
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod audit_action_tests {
+    use super::{AuditAction, Level};
+
+    /// The stored names are data (rows, dumps, history answers): they never change.
+    #[test]
+    fn stored_names_are_the_operations_that_make_the_change() {
+        let group = Level::Group(3);
+        for (action, name) in [
+            (AuditAction::ProgramAdded, "AddProgram"),
+            (AuditAction::ProgramUpdated, "UpdateProgram"),
+            (AuditAction::GroupCreated, "CreateGroup"),
+            (AuditAction::GroupDeleted, "DeleteGroup"),
+            (
+                AuditAction::tokens_created(Level::User),
+                "PostUserAffiliateTokens",
+            ),
+            (
+                AuditAction::tokens_created(group),
+                "PostGroupAffiliateTokens",
+            ),
+            (
+                AuditAction::tokens_replaced(Level::User),
+                "PutUserAffiliateTokens",
+            ),
+            (
+                AuditAction::tokens_replaced(group),
+                "PutGroupAffiliateTokens",
+            ),
+            (
+                AuditAction::tokens_deleted(Level::User),
+                "DeleteUserAffiliateTokens",
+            ),
+            (
+                AuditAction::tokens_deleted(group),
+                "DeleteGroupAffiliateTokens",
+            ),
+            (AuditAction::TokenSetSaved, "PostAffiliateTokensSet"),
+        ] {
+            assert_eq!(action.as_str(), name);
+            assert_eq!(action.to_string(), name);
+        }
+    }
+}

@@ -1,10 +1,13 @@
 //! Storage behind one trait, so handlers never know which database they run on.
 
+mod backend;
 pub mod dump;
 mod group_commit;
 mod postgres;
+mod records;
 mod sql;
 mod sqlite;
+mod statements;
 
 pub use postgres::{PgSettings, PostgresStore};
 pub use sqlite::SqliteStore;
@@ -26,7 +29,6 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenScope {
     User,
-    Group(u32),
     /// The overrides of one window of the owner's groups (ordered by id).
     Groups(Page),
 }
@@ -67,7 +69,6 @@ pub trait Store: Send + Sync + 'static {
     /// Adds or replaces one program's definition; true when it was added.
     async fn save_program(&self, program: &Program, actor: &Actor) -> Result<bool, StoreError>;
     async fn programs(&self) -> Result<Vec<Program>, StoreError>;
-    async fn program(&self, guid: Uuid) -> Result<Option<Program>, StoreError>;
 
     // Groups.
     async fn create_group(&self, name: &str, actor: &Actor) -> Result<Group, StoreError>;
@@ -130,7 +131,7 @@ pub trait Store: Send + Sync + 'static {
 
 /// Which backend a database URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+pub enum BackendKind {
     Sqlite,
     Postgres,
 }
@@ -138,12 +139,12 @@ pub enum Backend {
 /// The database URL forms: `sqlite:PATH` / `sqlite://PATH` or a plain file path for
 /// SQLite, `postgres:` or `postgresql:` (`postgres://USER@HOST:PORT/DB`) for PostgreSQL. Anything else that starts
 /// like a URL (`mysql://x/y`) is refused rather than taken for a file name.
-pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
+pub fn backend_of(url: &str) -> Result<BackendKind, StoreError> {
     if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        return Ok(Backend::Postgres);
+        return Ok(BackendKind::Postgres);
     }
     if url.starts_with("sqlite:") {
-        return Ok(Backend::Sqlite);
+        return Ok(BackendKind::Sqlite);
     }
     // A scheme is a letter then letters, digits, '+', '-' or '.', then ':'. One letter
     // (`C:`) is a drive, not a scheme.
@@ -159,7 +160,7 @@ pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
     match scheme {
         Some(scheme) => Err(StoreError::UnknownScheme(scheme.to_string())),
         None if url.trim().is_empty() => Err(StoreError::UnknownScheme(String::new())),
-        None => Ok(Backend::Sqlite),
+        None => Ok(BackendKind::Sqlite),
     }
 }
 
@@ -177,8 +178,8 @@ pub async fn open_with(
     create: bool,
 ) -> Result<Arc<dyn Store>, StoreError> {
     match backend_of(url)? {
-        Backend::Postgres => Ok(Arc::new(PostgresStore::open(url, pg).await?)),
-        Backend::Sqlite => Ok(Arc::new(SqliteStore::open_with(url, create).await?)),
+        BackendKind::Postgres => Ok(Arc::new(PostgresStore::open(url, pg).await?)),
+        BackendKind::Sqlite => Ok(Arc::new(SqliteStore::open_with(url, create).await?)),
     }
 }
 
@@ -189,14 +190,14 @@ mod url_tests {
     #[test]
     fn database_urls_name_a_known_backend_or_are_refused() {
         for (url, backend) in [
-            ("sqlite://data/a.db", Backend::Sqlite),
-            ("sqlite:a.db", Backend::Sqlite),
-            ("data/a.db", Backend::Sqlite),
-            ("/tmp/a:b.db", Backend::Sqlite),
-            ("./mysql:x", Backend::Sqlite),
-            ("C:/data/a.db", Backend::Sqlite),
-            ("postgres://u@h/db", Backend::Postgres),
-            ("postgresql://u@h/db", Backend::Postgres),
+            ("sqlite://data/a.db", BackendKind::Sqlite),
+            ("sqlite:a.db", BackendKind::Sqlite),
+            ("data/a.db", BackendKind::Sqlite),
+            ("/tmp/a:b.db", BackendKind::Sqlite),
+            ("./mysql:x", BackendKind::Sqlite),
+            ("C:/data/a.db", BackendKind::Sqlite),
+            ("postgres://u@h/db", BackendKind::Postgres),
+            ("postgresql://u@h/db", BackendKind::Postgres),
         ] {
             assert_eq!(backend_of(url).unwrap(), backend, "{url}");
         }

@@ -4,9 +4,12 @@
 //! them once. Each statement has a time limit so a stuck query fails instead of
 //! holding a connection forever.
 
+use super::backend::Backend;
+use super::sql::SqlStore;
+use crate::error::StoreError;
 use futures::future::BoxFuture;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgConnection, PgPool};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Postgres};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -26,20 +29,21 @@ impl Default for PgSettings {
     }
 }
 
-pub struct PostgresStore {
-    /// One pool serves both; the two names let the shared SQL stay backend-neutral.
-    reader: PgPool,
-    writer: PgPool,
+pub type PostgresStore = SqlStore<PostgresBackend>;
+
+/// One pool serves reads and writes.
+pub struct PostgresBackend {
+    pool: PgPool,
 }
 
-impl PostgresStore {
-    const BACKEND: &'static str = "postgres";
+impl Backend for PostgresBackend {
+    type Db = Postgres;
+    const NAME: &'static str = "postgres";
     /// Read committed: a write re-checks its group under a share lock (writes into one
     /// group run side by side; a group delete, holding `FOR UPDATE`, waits for them or
     /// makes them find the group gone) and the record it changes under an update lock.
     const LOCK_SHARE: &'static str = " FOR SHARE";
     const LOCK_UPDATE: &'static str = " FOR UPDATE";
-    /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
     const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
         (SELECT COALESCE(json_agg(json_build_array(t.guid, t.program_guid, t.parameters, t.created_at,
                                                    t.updated_at, p.name, p.disabled)),
@@ -48,6 +52,40 @@ impl PostgresStore {
          WHERE t.group_id = g.id) AS tokens
         FROM groups g WHERE g.id = $1 AND g.owner_id = $2";
 
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// One transaction per write (read committed: the unique indexes settle races
+    /// between nodes); the answer comes after the commit.
+    async fn write<T: Send + 'static>(
+        &self,
+        job: impl for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let value = job(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    /// Identity sequences do not see explicitly inserted ids; move them past the
+    /// imported ones.
+    async fn after_import(conn: &mut PgConnection) -> Result<(), StoreError> {
+        for table in ["users", "groups", "token_sets", "audit_log"] {
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                               COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+impl SqlStore<PostgresBackend> {
     pub async fn open(url: &str, settings: &PgSettings) -> Result<PostgresStore, StoreError> {
         let timeout = format!("{}ms", settings.statement_timeout.as_millis());
         let options = PgConnectOptions::from_str(url)?
@@ -61,82 +99,21 @@ impl PostgresStore {
         sqlx::migrate!("./migrations/postgres")
             .run(&pool)
             .await
-            .map_err(|error| {
-                // The migration's own check names the clashing usernames in parentheses.
-                let text = error.to_string();
-                match text.split_once("differ only by case (") {
-                    Some((_, rest)) => StoreError::UsernamesDifferByCase(
-                        rest.split_once(')')
-                            .map_or(rest, |(names, _)| names)
-                            .to_string(),
-                    ),
-                    None => error.into(),
-                }
-            })?;
-        Ok(PostgresStore {
-            reader: pool.clone(),
-            writer: pool,
-        })
+            .map_err(migration_error)?;
+        Ok(SqlStore::new(PostgresBackend { pool }))
     }
 }
 
-impl PostgresStore {
-    /// One transaction per write (read committed: the unique indexes settle races
-    /// between nodes); the answer comes after the commit.
-    async fn write<T: Send + 'static>(
-        &self,
-        job: impl for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
-    ) -> Result<T, StoreError> {
-        let mut tx = self.writer.begin().await?;
-        let value = job(&mut tx).await?;
-        tx.commit().await?;
-        Ok(value)
-    }
-
-    async fn read_account_by_key(
-        &self,
-        key_hash: &[u8],
-    ) -> Result<Option<(crate::model::Account, Vec<u8>)>, StoreError> {
-        use sqlx::Row;
-        sqlx::query(super::sql::ACCOUNT_BY_KEY_SQL)
-            .bind(key_hash)
-            .fetch_optional(&self.reader)
-            .await?
-            .map(|row| Ok((account(&row)?, row.try_get("secret_hash")?)))
-            .transpose()
-    }
-
-    async fn read_group_tokens(
-        &self,
-        owner_id: i64,
-        group_id: u32,
-    ) -> Result<Option<Vec<crate::model::TokenView>>, StoreError> {
-        use sqlx::Row;
-        let Some(row) = sqlx::query(Self::GROUP_TOKENS_SQL)
-            .bind(i64::from(group_id))
-            .bind(owner_id)
-            .fetch_optional(&self.reader)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let packed: String = row.try_get("tokens")?;
-        super::sql::unpack_group_tokens(&packed, owner_id, group_id).map(Some)
+/// A failed migration; the username-case check names the clashing usernames in
+/// parentheses, passed on to the operator.
+fn migration_error(error: sqlx::migrate::MigrateError) -> StoreError {
+    let text = error.to_string();
+    match text.split_once("differ only by case (") {
+        Some((_, rest)) => StoreError::UsernamesDifferByCase(
+            rest.split_once(')')
+                .map_or(rest, |(names, _)| names)
+                .to_string(),
+        ),
+        None => error.into(),
     }
 }
-
-/// Identity sequences do not see explicitly inserted ids; move them past the imported ones.
-async fn after_import(conn: &mut PgConnection) -> Result<(), StoreError> {
-    for table in ["users", "groups", "token_sets", "audit_log"] {
-        sqlx::query(&format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-        ))
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-super::sql::sql_store!(store = PostgresStore, row = PgRow, conn = PgConnection);

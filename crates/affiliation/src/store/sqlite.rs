@@ -1,38 +1,46 @@
 //! The embedded default: one SQLite file in WAL mode.
 //!
-//! Writes go through a pool of one connection, so transactions never meet a busy
-//! lock; reads use their own pool and see committed data only. `synchronous=FULL`
-//! makes each commit durable before its answer is sent.
+//! Writes go through one connection, owned by the group-commit task
+//! (`group_commit.rs`), so transactions never meet a busy lock; reads use their own
+//! pool of read-only connections and see committed data only, and the two reads on
+//! every request's path run in place ([`InPlaceReader`]). `synchronous=FULL` makes
+//! each commit durable before its answer is sent.
 
+use super::backend::Backend;
 use super::group_commit::GroupCommit;
+use super::sql::{SqlStore, ACCOUNT_BY_KEY_SQL};
+use crate::error::StoreError;
+use crate::model::Account;
 use futures::future::BoxFuture;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
+use rusqlite::OptionalExtension;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool};
+use std::future::Future;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-pub struct SqliteStore {
+pub type SqliteStore = SqlStore<SqliteBackend>;
+
+pub struct SqliteBackend {
     reader: SqlitePool,
     writes: GroupCommit,
-    hot: HotReader,
+    in_place: InPlaceReader,
 }
 
 /// Read-only connections used in place, without sqlx's per-connection thread, for the
-/// read every click makes. A query on cached pages takes microseconds, less than the
-/// thread hand-offs it saves; it runs on the calling runtime thread.
-struct HotReader {
+/// reads every request makes. A query on cached pages takes microseconds, less than
+/// the thread hand-offs it saves; it runs on the calling runtime thread.
+pub struct InPlaceReader {
     path: PathBuf,
     idle: Mutex<Vec<rusqlite::Connection>>,
 }
 
 /// Most idle in-place connections kept (one per runtime thread is the useful number).
-const HOT_READERS: usize = 8;
+const IN_PLACE_READERS: usize = 8;
 
-impl HotReader {
+impl InPlaceReader {
     fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
         use rusqlite::OpenFlags;
         let connection = rusqlite::Connection::open_with_flags(
@@ -52,28 +60,64 @@ impl HotReader {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let connection = match idle {
             Some(connection) => connection,
-            None => self.open().map_err(hot_error)?,
+            None => self.open().map_err(in_place_error)?,
         };
-        let result = read(&connection).map_err(hot_error);
+        let result = read(&connection).map_err(in_place_error);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < HOT_READERS {
+        if idle.len() < IN_PLACE_READERS {
             idle.push(connection);
         }
         result
     }
+
+    /// As `Store::account_by_key`, with the same SQL text as the sqlx path.
+    pub(super) fn account_by_key(
+        &self,
+        key_hash: &[u8],
+    ) -> Result<Option<(Account, Vec<u8>)>, StoreError> {
+        self.with(|connection| {
+            connection
+                .prepare_cached(ACCOUNT_BY_KEY_SQL)?
+                .query_row([key_hash], |row| {
+                    let account = Account {
+                        id: row.get("id")?,
+                        username: row.get("username")?,
+                        is_admin: row.get("is_admin")?,
+                    };
+                    Ok((account, row.get("secret_hash")?))
+                })
+                .optional()
+        })
+    }
+
+    /// The packed overrides `sql` (the backend's `GROUP_TOKENS_SQL`) answers, if the
+    /// group is `owner_id`'s.
+    pub(super) fn group_tokens(
+        &self,
+        sql: &str,
+        owner_id: i64,
+        group_id: u32,
+    ) -> Result<Option<String>, StoreError> {
+        self.with(|connection| {
+            connection
+                .prepare_cached(sql)?
+                .query_row((i64::from(group_id), owner_id), |row| row.get("tokens"))
+                .optional()
+        })
+    }
 }
 
-fn hot_error(error: rusqlite::Error) -> StoreError {
+fn in_place_error(error: rusqlite::Error) -> StoreError {
     StoreError::Database(error.to_string())
 }
 
-impl SqliteStore {
-    const BACKEND: &'static str = "sqlite";
+impl Backend for SqliteBackend {
+    type Db = Sqlite;
+    const NAME: &'static str = "sqlite";
     /// No row locks: every write runs under `BEGIN IMMEDIATE` on the one writer, so
     /// what a write re-checks cannot change before it commits.
     const LOCK_SHARE: &'static str = "";
     const LOCK_UPDATE: &'static str = "";
-    /// A group's overrides packed into one row (see `sql::unpack_group_tokens`).
     const GROUP_TOKENS_SQL: &'static str = "SELECT g.id,
         (SELECT json_group_array(json_array(t.guid, t.program_guid, t.parameters, t.created_at,
                                             t.updated_at, p.name, p.disabled))
@@ -81,6 +125,30 @@ impl SqliteStore {
          WHERE t.group_id = g.id) AS tokens
         FROM groups g WHERE g.id = $1 AND g.owner_id = $2";
 
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    fn write<T: Send + 'static>(
+        &self,
+        job: impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    ) -> impl Future<Output = Result<T, StoreError>> + Send {
+        self.writes.write(job)
+    }
+
+    fn in_place(&self) -> Option<&InPlaceReader> {
+        Some(&self.in_place)
+    }
+
+    /// SQLite moves AUTOINCREMENT past explicitly inserted ids by itself.
+    async fn after_import(_conn: &mut SqliteConnection) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+impl SqlStore<SqliteBackend> {
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or a plain
     /// path) and applies migrations.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
@@ -124,74 +192,17 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        let hot = HotReader {
+        let in_place = InPlaceReader {
             path,
             idle: Mutex::new(Vec::new()),
         };
-        Ok(SqliteStore {
+        Ok(SqlStore::new(SqliteBackend {
             reader,
             writes: GroupCommit::start(writer),
-            hot,
-        })
-    }
-
-    async fn write<T: Send + 'static>(
-        &self,
-        job: impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
-    ) -> Result<T, StoreError> {
-        self.writes.write(job).await
-    }
-
-    async fn read_account_by_key(
-        &self,
-        key_hash: &[u8],
-    ) -> Result<Option<(crate::model::Account, Vec<u8>)>, StoreError> {
-        use rusqlite::OptionalExtension;
-        self.hot.with(|connection| {
-            connection
-                .prepare_cached(super::sql::ACCOUNT_BY_KEY_SQL)?
-                .query_row([key_hash], |row| {
-                    let account = crate::model::Account {
-                        id: row.get("id")?,
-                        username: row.get("username")?,
-                        is_admin: row.get("is_admin")?,
-                    };
-                    Ok((account, row.get("secret_hash")?))
-                })
-                .optional()
-        })
-    }
-
-    async fn read_group_tokens(
-        &self,
-        owner_id: i64,
-        group_id: u32,
-    ) -> Result<Option<Vec<crate::model::TokenView>>, StoreError> {
-        let packed: Option<String> = self.hot.with(|connection| {
-            use rusqlite::OptionalExtension;
-            connection
-                .prepare_cached(Self::GROUP_TOKENS_SQL)?
-                .query_row((i64::from(group_id), owner_id), |row| row.get(1))
-                .optional()
-        })?;
-        packed
-            .map(|packed| super::sql::unpack_group_tokens(&packed, owner_id, group_id))
-            .transpose()
+            in_place,
+        }))
     }
 }
-
-/// SQLite moves AUTOINCREMENT past explicitly inserted ids by itself.
-async fn after_import(_conn: &mut SqliteConnection) -> Result<(), StoreError> {
-    Ok(())
-}
-
-super::sql::sql_store!(
-    store = SqliteStore,
-    row = SqliteRow,
-    conn = SqliteConnection
-);
 
 /// A failed migration, said plainly when it is the username-case check (its CHECK
 /// constraint's name is in the message): the clashing names are listed for the operator.

@@ -1,0 +1,52 @@
+//! What differs between SQLite and PostgreSQL, as one trait. The store in `sql.rs`
+//! and the statements in `statements.rs` are written once over any [`Backend`];
+//! `sqlite.rs` and `postgres.rs` implement it.
+//! Connecting and migrations are not here: each backend's `open` does them.
+
+use super::sqlite::InPlaceReader;
+use super::statements::Statements;
+use crate::error::StoreError;
+use futures::future::BoxFuture;
+use sqlx::{Database, Pool};
+use std::future::Future;
+
+/// A connection of backend `B`'s sqlx driver.
+pub type Conn<B> = <<B as Backend>::Db as Database>::Connection;
+
+pub trait Backend: Send + Sync + 'static {
+    /// The sqlx driver; its connections run the shared statements.
+    type Db: Database<Connection: Statements>;
+
+    /// `sqlite` or `postgres`, for logs and health.
+    const NAME: &'static str;
+    /// Row-lock clauses appended to the reads a write re-checks: `LOCK_SHARE` on the
+    /// group of a token write, `LOCK_UPDATE` on the record a write changes and on the
+    /// group a DELETE removes. Empty where writers are serialized anyway.
+    const LOCK_SHARE: &'static str;
+    const LOCK_UPDATE: &'static str;
+    /// A group's overrides packed into one row (see `sql::unpack_group_tokens`); the
+    /// JSON functions differ.
+    const GROUP_TOKENS_SQL: &'static str;
+
+    /// The pool reads use.
+    fn reader(&self) -> &Pool<Self::Db>;
+
+    /// Runs `job` in a write transaction and answers after its commit (SQLite: in a
+    /// group commit; PostgreSQL: one transaction per write).
+    fn write<T: Send + 'static>(
+        &self,
+        job: impl for<'c> FnOnce(&'c mut Conn<Self>) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    ) -> impl Future<Output = Result<T, StoreError>> + Send;
+
+    /// Where the two reads on every request's path (an API key, a group's overrides)
+    /// run in place instead of through sqlx; `None` (the default) reads through sqlx.
+    fn in_place(&self) -> Option<&InPlaceReader> {
+        None
+    }
+
+    /// Run at the end of an import's transaction (PostgreSQL moves its identity
+    /// sequences past the imported ids).
+    fn after_import(conn: &mut Conn<Self>) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
