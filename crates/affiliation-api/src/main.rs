@@ -290,14 +290,7 @@ async fn open(cli: &Cli) -> Result<Arc<Affiliation>, String> {
 }
 
 fn describe(error: DomainError) -> String {
-    match error {
-        DomainError::Invalid(problems) => problems
-            .into_iter()
-            .map(|p| p.message)
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.to_string(),
-    }
+    api::describe(error)
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
