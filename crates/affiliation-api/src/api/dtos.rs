@@ -53,7 +53,6 @@ dto! {
         affiliate_programs: Vec<AffiliateProgram> as "affiliateTokensSet" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) The user's token sets with their GUIDs, at the v3 route the original's notes name.
@@ -73,32 +72,30 @@ dto! {
     pub struct PostUserAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The program to connect (from GET /v3/affiliate-programs).
         program_guid: Option<String> as "programGuid" in body,
+    } describing {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in body,
-        /// Parameter name to value; names must be the program's parameter names.
-        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+        username,
     }
 
     pub struct PostUserAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Update the user's affiliate info for one program.
     pub struct PutUserAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The token set's GUID (affiliateTokensId).
         guid: Option<String> as "guid" in path,
+    } describing {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in body,
+        username,
         /// The complete new parameter set (replaces the old one).
-        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+        parameters,
     }
 
     pub struct PutUserAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Delete the user's affiliate info for one program.
@@ -111,7 +108,6 @@ dto! {
 
     pub struct DeleteUserAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Get the affiliate override programs and tokens of one group.
@@ -133,7 +129,6 @@ dto! {
         affiliate_programs: Vec<AffiliateProgram> as "affiliatePrograms" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Add group affiliate override info for one program.
@@ -142,16 +137,14 @@ dto! {
         group_id: u32 as "groupId" in path,
         /// The program to connect (from GET /v3/affiliate-programs).
         program_guid: Option<String> as "programGuid" in body,
+    } describing {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in body,
-        /// Parameter name to value; names must be the program's parameter names.
-        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+        username,
     }
 
     pub struct PostGroupAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Update user's group affiliate info for specific program.
@@ -160,16 +153,16 @@ dto! {
         group_id: u32 as "groupId" in path,
         /// The token set's GUID (affiliateTokensId).
         guid: Option<String> as "guid" in path,
+    } describing {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in body,
+        username,
         /// The complete new parameter set (replaces the old one).
-        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+        parameters,
     }
 
     pub struct PutGroupAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Delete the user's group affiliate info for one program.
@@ -184,7 +177,6 @@ dto! {
 
     pub struct DeleteGroupAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// A group with its overrides.
@@ -209,7 +201,6 @@ dto! {
         groups: Vec<GroupAffiliatePrograms> as "groups" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// A snapshot of a bulk write of user-level tokens.
@@ -302,7 +293,6 @@ dto! {
 
     pub struct GetAffiliateProgramsResponse : BaseResponse {
         affiliate_programs: Vec<AffiliateProgramInfo> as "affiliatePrograms" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// A group of links.
@@ -324,7 +314,6 @@ dto! {
         success: bool as "success" in body,
         group_id: u32 as "groupId" in body,
         name: Option<String> as "name" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) The user's groups.
@@ -342,7 +331,6 @@ dto! {
         groups: Vec<GroupInfo> as "groups" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) Delete a group and its overrides.
@@ -355,7 +343,6 @@ dto! {
 
     pub struct DeleteGroupResponse : BaseResponse {
         success: bool as "success" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) Rewrite a product link with the caller's affiliate tokens.
@@ -380,7 +367,6 @@ dto! {
         level: Option<String> as "level" in body,
         /// Why the link was left unchanged.
         reason: Option<String> as "reason" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// One link of a batch link answer.
@@ -408,7 +394,6 @@ dto! {
 
     pub struct PostAffiliateLinksResponse : BaseResponse {
         links: Vec<AffiliateLink> as "links" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) Add a program to the catalog or replace its definition (administrators).
@@ -432,7 +417,6 @@ dto! {
         /// True when the program was added, false when an existing one was replaced.
         created: bool as "created" in body,
         affiliate_program: Option<AffiliateProgramInfo> as "affiliateProgram" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) One change of a token set: who, when, what.
@@ -482,6 +466,5 @@ dto! {
         history: Vec<AffiliateTokensChange> as "history" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 }
