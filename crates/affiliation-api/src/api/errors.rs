@@ -76,6 +76,9 @@ pub fn describe(error: DomainError) -> String {
 
 /// One problem as ServiceStack's `ResponseError`. Parameter problems of a token set's
 /// entry name its `AffiliateTokens` member; every entry's problem carries `meta.Index`.
+///
+/// Long on purpose: one arm per [`Issue`], the service's whole wording table in one
+/// place, so a message is found (and changed) here and nowhere else.
 pub fn field_error(problem: Problem) -> FieldError {
     let parameters = if problem.item.is_some() {
         "AffiliateTokens"

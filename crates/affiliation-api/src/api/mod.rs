@@ -83,6 +83,10 @@ where
     }
 }
 
+/// Every operation of the service, each declared once (routes, summary, notes,
+/// authentication, handler). Long on purpose: it is the service's table of contents,
+/// read top to bottom; the handlers shared by the user and group variants are in
+/// `levels.rs`, and each other handler is a few lines of read, resolve, call.
 pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
     vec![
         operation::<GetUserAffiliateTokensRequest, GetUserAffiliateTokensResponse>()
