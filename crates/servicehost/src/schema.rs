@@ -312,12 +312,14 @@ impl TypeInfo {
 /// base's members spliced in after its own: fields of the struct, and members of its
 /// table (the base's declaration is the only one). A `describing { /// text  member, }`
 /// block after the body gives an inherited member a description of its own in this
-/// type. The base must be declared with `dto!` earlier in the same module: each DTO
-/// also defines a macro of its name that hands its members to the types built on it.
+/// type. `pub struct X with Shared { ... }` splices `Shared`'s members the same way
+/// without making it a base (metadata shows no inheritance). The base must be declared
+/// with `dto!` earlier in the same module: each DTO also defines a macro of its name
+/// that hands its members to the types built on it.
 #[macro_export]
 macro_rules! dto {
     // A type without a base: emitted, and its members offered to types built on it.
-    (@one ($d:tt) [$($doc:literal),*] $name:ident [] { $($fields:tt)* } describing { }) => {
+    (@one ($d:tt) [$($doc:literal),*] $name:ident [] [] { $($fields:tt)* } describing { }) => {
         $crate::dto!(@emit [$($doc),*] $name [] { $($fields)* } describing { } { });
         #[allow(unused_macros)]
         macro_rules! $name {
@@ -327,9 +329,14 @@ macro_rules! dto {
         }
     };
     // A type with a base: the base's macro adds its members and emits it.
-    (@one ($d:tt) [$($doc:literal),*] $name:ident [$base:ident] { $($fields:tt)* }
+    (@one ($d:tt) [$($doc:literal),*] $name:ident [$base:ident] [] { $($fields:tt)* }
         describing { $($described:tt)* }) => {
         $base!(@extend [$($doc),*] $name [$base] { $($fields)* } describing { $($described)* });
+    };
+    // Members shared without inheritance (`with Paging`): spliced, no base in metadata.
+    (@one ($d:tt) [$($doc:literal),*] $name:ident [] [$shared:ident] { $($fields:tt)* }
+        describing { $($described:tt)* }) => {
+        $shared!(@extend [$($doc),*] $name [] { $($fields)* } describing { $($described)* });
     };
     (@emit [$($doc:literal),*] $name:ident [$($base:ident)?]
         { $( $(#[doc = $fdoc:literal])* $field:ident : $ty:ty as $wire:literal in $binding:ident ),* $(,)? }
@@ -361,6 +368,7 @@ macro_rules! dto {
                     $crate::dto!(@member $ty, $wire, $binding, concat!("" $(, $fdoc)*))
                 ),*];
                 // Inherited members, with this type's own description where it gives one.
+                #[allow(unused_variables)]
                 let described: &[(&str, &str)] =
                     &[$((stringify!($described), concat!("" $(, $ddoc)*))),*];
                 $(
@@ -399,10 +407,10 @@ macro_rules! dto {
     };
     ($(
         $(#[doc = $doc:literal])*
-        pub struct $name:ident $(: $base:ident)? { $($fields:tt)* }
+        pub struct $name:ident $(: $base:ident)? $(with $shared:ident)? { $($fields:tt)* }
         $(describing { $($described:tt)* })?
     )*) => {$(
-        $crate::dto!(@one ($) [$($doc),*] $name [$($base)?] { $($fields)* }
+        $crate::dto!(@one ($) [$($doc),*] $name [$($base)?] [$($shared)?] { $($fields)* }
             describing { $($($described)*)? });
     )*};
 }

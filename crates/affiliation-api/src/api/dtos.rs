@@ -5,6 +5,16 @@ use servicehost::{dto, ResponseStatus};
 use std::collections::BTreeMap;
 
 dto! {
+    /// (ours) The paging members of every list request (AutoQuery's names); spliced
+    /// into each, not a base type of theirs.
+    pub struct Paging {
+        /// (ours) How many items to leave out, as AutoQuery's skip.
+        skip: Option<u32> as "skip" in query,
+        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
+        /// larger values are clamped to 1,000.
+        take: Option<u32> as "take" in query,
+    }
+
     /// The members every token write request has.
     pub struct AffiliateTokensRequestBase {
         /// The user to act for; empty means the caller. Only admins may name another user.
@@ -37,16 +47,11 @@ dto! {
     }
 
     /// Get the affiliate programs and tokens the user has connected.
-    pub struct GetUserAffiliateTokensRequest {
+    pub struct GetUserAffiliateTokensRequest with Paging {
         /// The user to act for; empty means the caller. Only admins may name another user.
         username: Option<String> as "username" in query,
         /// Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetUserAffiliateTokensResponse : BaseResponse {
@@ -56,16 +61,11 @@ dto! {
     }
 
     /// (ours) The user's token sets with their GUIDs, at the v3 route the original's notes name.
-    pub struct GetUserAffiliateTokensV3Request {
+    pub struct GetUserAffiliateTokensV3Request with Paging {
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
         /// Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     /// Add the user's affiliate info for one program.
@@ -111,18 +111,13 @@ dto! {
     }
 
     /// Get the affiliate override programs and tokens of one group.
-    pub struct GetGroupAffiliateTokensRequest {
+    pub struct GetGroupAffiliateTokensRequest with Paging {
         /// The group's id.
         group_id: u32 as "groupId" in path,
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
         /// (ours) Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetGroupAffiliateTokensResponse : BaseResponse {
@@ -187,14 +182,9 @@ dto! {
     }
 
     /// (ours) Every group of the user with its overrides and their GUIDs.
-    pub struct GetAllGroupAffiliateTokensRequest {
+    pub struct GetAllGroupAffiliateTokensRequest with Paging {
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetAllGroupAffiliateTokensResponse : BaseResponse {
@@ -317,14 +307,9 @@ dto! {
     }
 
     /// (ours) The user's groups.
-    pub struct GetGroupsRequest {
+    pub struct GetGroupsRequest with Paging {
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetGroupsResponse : BaseResponse {
@@ -438,28 +423,18 @@ dto! {
     }
 
     /// (ours) The history of one of the user's token sets, oldest change first.
-    pub struct GetUserAffiliateTokensHistoryRequest {
+    pub struct GetUserAffiliateTokensHistoryRequest with Paging {
         guid: Option<String> as "guid" in path,
         /// The user to act for; empty means the caller. Only admins may name another user.
         username: Option<String> as "username" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     /// (ours) The history of one of a group's override token sets, oldest change first.
-    pub struct GetGroupAffiliateTokensHistoryRequest {
+    pub struct GetGroupAffiliateTokensHistoryRequest with Paging {
         group_id: u32 as "groupId" in path,
         guid: Option<String> as "guid" in path,
         /// The user to act for; empty means the caller. Only admins may name another user.
         username: Option<String> as "username" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetAffiliateTokensHistoryResponse : BaseResponse {
