@@ -1,5 +1,5 @@
 //! An operation, declared once: name, routes, docs, auth, DTO types and handler.
-//! The router and (later) metadata, type generators and OpenAPI all read these.
+//! The router, the metadata pages, the type generators and OpenAPI all read these.
 
 use crate::{Dto, ServiceError, TypeInfo};
 use futures::future::BoxFuture;

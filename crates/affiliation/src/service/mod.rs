@@ -61,15 +61,6 @@ pub struct Subject {
 }
 
 impl Subject {
-    pub fn caller(&self) -> &Account {
-        &self.caller
-    }
-
-    /// The user whose data the request is about.
-    pub fn user(&self) -> &Account {
-        &self.user
-    }
-
     /// The audit entry's who, now.
     fn actor(&self) -> Actor {
         Actor {
@@ -86,16 +77,6 @@ impl Subject {
 pub struct Scope {
     subject: Subject,
     level: Level,
-}
-
-impl Scope {
-    pub fn subject(&self) -> &Subject {
-        &self.subject
-    }
-
-    pub fn level(&self) -> Level {
-        self.level
-    }
 }
 
 fn now() -> OffsetDateTime {
