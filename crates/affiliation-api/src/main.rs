@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The shipped catalog, loaded into the store on start (programs not stored yet only).
+/// The shipped catalog, loaded into the store by `serve` and `migrate` (programs not
+/// stored yet only).
 const SHIPPED_CATALOG: &str = include_str!("../../../catalog/programs.json");
 
 const DEFAULT_DATABASE: &str = "sqlite://data/affiliation.db";
@@ -281,23 +282,20 @@ async fn open(cli: &Cli) -> Result<Arc<Affiliation>, String> {
             e => format!("cannot open the database: {e}"),
         })?;
     let app = Arc::new(Affiliation::new(store));
-    let catalog = affiliation::catalog::parse_catalog(SHIPPED_CATALOG)?;
-    let added = app.seed_catalog(&catalog).await.map_err(describe)?;
-    if added > 0 {
-        tracing::info!(added, "catalog programs loaded");
+    // The shipped catalog is loaded by the commands that set a database up for serving;
+    // `import` brings its own catalog, and the others only read or administer.
+    if matches!(cli.command, Command::Serve { .. } | Command::Migrate) {
+        let catalog = affiliation::catalog::parse_catalog(SHIPPED_CATALOG)?;
+        let added = app.seed_catalog(&catalog).await.map_err(describe)?;
+        if added > 0 {
+            tracing::info!(added, "catalog programs loaded");
+        }
     }
     Ok(app)
 }
 
 fn describe(error: DomainError) -> String {
-    match error {
-        DomainError::Invalid(problems) => problems
-            .into_iter()
-            .map(|p| p.message)
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.to_string(),
-    }
+    api::describe(error)
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -345,30 +343,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             command: UsersCommand::List { json },
         } => {
             let users = app.users().await.map_err(describe)?;
-            for user in users {
-                let created = api::timestamp(user.created_at);
-                if json {
-                    let line = serde_json::json!({
-                        "username": user.account.username,
-                        "admin": user.account.is_admin,
-                        "hasKey": user.has_key,
-                        "keyHint": user.key_hint,
-                        "createdAt": created,
-                    });
-                    println!("{line}");
-                } else {
-                    let role = if user.account.is_admin {
-                        "admin"
-                    } else {
-                        "user"
-                    };
-                    let key = match &user.key_hint {
-                        Some(hint) if user.has_key => format!("{hint}…"),
-                        _ => "(revoked)".into(),
-                    };
-                    println!("{}\t{role}\t{key}\t{created}", user.account.username);
-                }
-            }
+            print_users(&users, json);
             Ok(())
         }
         Command::Keys {
@@ -426,6 +401,34 @@ async fn import(app: &Affiliation, file: &std::path::Path) -> Result<(), String>
         .map_err(|e| e.to_string())?;
     println!("imported {loaded} lines");
     Ok(())
+}
+
+/// `users list`: one line per user, tab-separated or JSON.
+fn print_users(users: &[affiliation::model::User], json: bool) {
+    for user in users {
+        let created = api::timestamp(user.created_at);
+        if json {
+            let line = serde_json::json!({
+                "username": user.account.username,
+                "admin": user.account.is_admin,
+                "hasKey": user.has_key,
+                "keyHint": user.key_hint,
+                "createdAt": created,
+            });
+            println!("{line}");
+        } else {
+            let role = if user.account.is_admin {
+                "admin"
+            } else {
+                "user"
+            };
+            let key = match &user.key_hint {
+                Some(hint) if user.has_key => format!("{hint}…"),
+                _ => "(revoked)".into(),
+            };
+            println!("{}\t{role}\t{key}\t{created}", user.account.username);
+        }
+    }
 }
 
 fn print_keys(username: &str, keys: &affiliation::credentials::IssuedKeys, json: bool) {

@@ -1,6 +1,9 @@
-//! The catalog file: parsing and checking it before it reaches the store.
+//! The catalog's rules for a program's definition, in one place: a catalog file's
+//! programs and an administrator's definition are checked by the same
+//! [`check_program`], after [`define`] has checked a definition's members.
 
-use crate::model::{LinkRule, Program};
+use crate::error::{Issue, Problem};
+use crate::model::{LinkRule, Parameters, Program, ProgramParameter, DEFAULT_MAX_LENGTH};
 use crate::validation::Patterns;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -88,6 +91,122 @@ pub fn check_program(program: &Program) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A program's definition as an administrator sends it, before it is checked.
+#[derive(Debug, Clone, Default)]
+pub struct ProgramDraft {
+    pub name: Option<String>,
+    pub network: Option<String>,
+    pub countries: Option<Vec<String>>,
+    pub hosts: Option<Vec<String>>,
+    pub disabled: bool,
+    pub parameters: Option<Vec<ProgramParameter>>,
+    pub link: Option<LinkDraft>,
+}
+
+/// A link rule as sent: its kind names which of the other members apply.
+#[derive(Debug, Clone, Default)]
+pub struct LinkDraft {
+    pub kind: String,
+    pub fixed: Option<Parameters>,
+    pub template: Option<String>,
+    pub optional: Option<Parameters>,
+    pub reason: Option<String>,
+}
+
+/// The problems of a definition's members, all at once (empty when there are none).
+pub fn check_draft(draft: &ProgramDraft) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = Vec::new();
+    if draft.name.as_deref().unwrap_or("").trim().is_empty() {
+        problems.push(Issue::NoProgramName.into());
+    }
+    if let Some(link) = &draft.link {
+        match link.kind.to_ascii_lowercase().as_str() {
+            "query" | "none" => {}
+            "template"
+                if link
+                    .template
+                    .as_deref()
+                    .is_some_and(|t| t.contains("{url}")) => {}
+            "template" => problems.push(Issue::TemplateWithoutUrl.into()),
+            _ => problems.push(Issue::UnknownLinkKind.into()),
+        }
+    }
+    if draft
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.name.trim().is_empty())
+    {
+        problems.push(Issue::UnnamedParameter.into());
+    }
+    problems
+}
+
+/// The program a definition describes, checked: its members ([`check_draft`]), then
+/// the program as a whole ([`check_program`]). Defaults: a query rule, parameters
+/// displayed by their names, [`DEFAULT_MAX_LENGTH`], hosts in lower case.
+pub fn define(program_guid: uuid::Uuid, draft: ProgramDraft) -> Result<Program, Vec<Problem>> {
+    let problems = check_draft(&draft);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let link = match draft.link {
+        None => LinkRule::Query {
+            fixed: Default::default(),
+        },
+        Some(rule) => match rule.kind.to_ascii_lowercase().as_str() {
+            "template" => LinkRule::Template {
+                template: rule.template.unwrap_or_default(),
+                optional: rule.optional.unwrap_or_default(),
+            },
+            "none" => LinkRule::None {
+                reason: rule.reason.unwrap_or_default(),
+            },
+            _ => LinkRule::Query {
+                fixed: rule.fixed.unwrap_or_default(),
+            },
+        },
+    };
+    let parameters = draft
+        .parameters
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| ProgramParameter {
+            display_name: if p.display_name.is_empty() {
+                p.name.clone()
+            } else {
+                p.display_name
+            },
+            pattern: p.pattern.filter(|p| !p.is_empty()),
+            expected_pattern: p.expected_pattern.filter(|p| !p.is_empty()),
+            max_length: if p.max_length == 0 {
+                DEFAULT_MAX_LENGTH
+            } else {
+                p.max_length
+            },
+            ..p
+        })
+        .collect();
+    let program = Program {
+        program_guid,
+        name: draft.name.unwrap_or_default().trim().to_string(),
+        network: draft.network.unwrap_or_default(),
+        countries: draft.countries.unwrap_or_default(),
+        hosts: draft
+            .hosts
+            .unwrap_or_default()
+            .into_iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect(),
+        disabled: draft.disabled,
+        parameters,
+        link,
+        notes: String::new(),
+    };
+    check_program(&program).map_err(|reason| vec![Issue::IncoherentProgram(reason).into()])?;
+    Ok(program)
 }
 
 fn placeholders(template: &str) -> impl Iterator<Item = &str> {

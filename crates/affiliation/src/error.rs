@@ -1,33 +1,111 @@
 //! What can go wrong in the domain, in the domain's words (no HTTP here).
 
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// One problem with one member of a request.
+/// One problem with one member of a request, in the domain's terms: what is wrong
+/// and with what. The API layer words it (message, error code, member name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// A stable code, e.g. `NotEmpty`, `InvalidParameter`.
-    pub code: &'static str,
-    /// The member's PascalCase name, e.g. `Parameters`.
-    pub field: &'static str,
-    pub message: String,
-    pub meta: BTreeMap<String, String>,
+    pub issue: Issue,
+    /// The position of the entry it is about, in a request carrying many (a token set).
+    pub item: Option<usize>,
 }
 
 impl Problem {
-    pub fn new(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {
+    pub fn at(self, item: usize) -> Self {
         Problem {
-            code,
-            field,
-            message: message.into(),
-            meta: BTreeMap::new(),
+            item: Some(item),
+            ..self
         }
     }
+}
 
-    pub fn meta(mut self, key: &str, value: impl Into<String>) -> Self {
-        self.meta.insert(key.to_string(), value.into());
-        self
+impl From<Issue> for Problem {
+    fn from(issue: Issue) -> Self {
+        Problem { issue, item: None }
     }
+}
+
+/// What is wrong with a request, naming the domain concept it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Issue {
+    /// A new user's name breaks the username rule.
+    InvalidUsername,
+    /// A country filter that is not an ISO 3166 alpha-2 code.
+    InvalidCountry,
+    /// A group name longer than `max` characters or with control characters.
+    GroupNameTooLong {
+        max: usize,
+    },
+    /// A group name with bidirectional or zero-width control characters.
+    GroupNameInvisible,
+    /// No parameter values at all.
+    NoParameters,
+    TooManyParameters {
+        max: usize,
+    },
+    /// A parameter name the program does not have (the name as sent).
+    UnknownParameter {
+        name: String,
+        program: String,
+        valid: Vec<String>,
+    },
+    /// A value that breaks its parameter's rule.
+    InvalidValue {
+        name: String,
+        complaint: Complaint,
+    },
+    /// A required parameter left out.
+    MissingParameter {
+        name: String,
+        program: String,
+    },
+    /// The program is retired and accepts no new tokens.
+    ProgramRetired {
+        program: Uuid,
+        name: String,
+    },
+    /// No program of the catalog has this GUID (an entry of a token set).
+    UnknownProgram(Uuid),
+    /// The same program twice in one token set.
+    DuplicateProgram(Uuid),
+    /// A token set without programs.
+    NoPrograms,
+    TooManyPrograms {
+        max: usize,
+    },
+    /// A link request without a URL.
+    NoUrl,
+    TooManyUrls {
+        max: usize,
+    },
+    /// The one URL of a link request cannot be a product link.
+    UnusableUrl(crate::link::LinkError),
+    /// A program definition without a name.
+    NoProgramName,
+    /// A link rule whose kind is not query, template or none.
+    UnknownLinkKind,
+    /// A template link rule without `{url}`.
+    TemplateWithoutUrl,
+    /// A program parameter without a name.
+    UnnamedParameter,
+    /// A program definition that is not coherent (`catalog::check_program`'s reason).
+    IncoherentProgram(String),
+}
+
+/// How a parameter value breaks its rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Complaint {
+    Empty,
+    TooLong {
+        max: u32,
+    },
+    ControlCharacters,
+    /// It does not match the parameter's pattern.
+    NoMatch {
+        display_name: String,
+        example: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,8 +167,8 @@ impl From<StoreError> for DomainError {
 }
 
 impl DomainError {
-    pub fn invalid(problem: Problem) -> Self {
-        DomainError::Invalid(vec![problem])
+    pub fn invalid(issue: Issue) -> Self {
+        DomainError::Invalid(vec![issue.into()])
     }
 }
 

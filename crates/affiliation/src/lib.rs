@@ -1,12 +1,12 @@
 //! The affiliation domain: the catalog of affiliate programs, users' and groups'
 //! affiliate tokens, their validation, and the audit history, over a [`store::Store`].
-//! Nothing here knows about HTTP.
+//! Nothing here knows about HTTP or the wire: requests arrive as typed values (GUIDs,
+//! group ids, parameter maps) and problems leave as typed [`Issue`]s.
 
 pub mod catalog;
 pub mod catalog_cache;
 pub mod credentials;
 pub mod error;
-pub mod ids;
 pub mod key_cache;
 pub mod link;
 pub mod model;
@@ -15,7 +15,6 @@ pub mod service;
 pub mod store;
 pub mod validation;
 
-pub use error::{DomainError, Problem, StoreError};
-pub use service::{
-    AffiliatedLink, Affiliation, AppliedLevel, GroupTokens, ProgramTokensInput, Saved,
-};
+pub use error::{Complaint, DomainError, Issue, Problem, StoreError};
+pub use link::{AffiliatedLink, AppliedLevel};
+pub use service::{Affiliation, GroupTokens, ProgramTokensInput, Saved, Scope, Subject};

@@ -1,9 +1,10 @@
 //! Link affiliation: put a user's (or a group's) tokens on a product URL by the
 //! matching catalog program's rule. Pure functions; the service supplies tokens.
 
-use crate::model::{LinkRule, Parameters, Program};
+use crate::model::{LinkRule, Parameters, Program, TokenView};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use url::Url;
+use uuid::Uuid;
 
 /// Longest URL we rewrite.
 pub const MAX_URL_BYTES: usize = 8 * 1024;
@@ -26,6 +27,122 @@ pub enum LinkError {
     UnsupportedScheme(String),
     #[error("the URL has no host")]
     NoHost,
+}
+
+/// Most URLs in one batch link request.
+pub const MAX_LINKS_PER_REQUEST: usize = 1000;
+
+/// Short-link hosts whose destination we cannot see without following them (and we do
+/// not fetch URLs); never a catalog host.
+pub const SHORT_LINK_HOSTS: &[&str] = &[
+    "amzn.to",
+    "a.co",
+    "amzn.eu",
+    "amzn.asia",
+    "ebay.us",
+    "geni.us",
+    "etsy.me",
+];
+
+/// A short-link host itself or a subdomain of one (`host` lower-case).
+pub fn is_short_link_host(host: &str) -> bool {
+    SHORT_LINK_HOSTS
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+}
+
+/// Whose tokens went on a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppliedLevel {
+    Group,
+    User,
+    None,
+}
+
+impl AppliedLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppliedLevel::Group => "group",
+            AppliedLevel::User => "user",
+            AppliedLevel::None => "none",
+        }
+    }
+}
+
+/// A product link with the caller's tokens applied (or left alone, and why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AffiliatedLink {
+    pub original_url: String,
+    pub url: String,
+    pub program: Option<(Uuid, String)>,
+    pub level: AppliedLevel,
+    /// Why the link was left unchanged, when it was.
+    pub reason: Option<String>,
+}
+
+/// The link rules, in order: a URL that cannot be a product link is an error; a
+/// short-link host, a host no program covers, a retired program or a program without
+/// tokens leave the link unchanged with the reason; otherwise the group's override
+/// for the program applies, else the user's own tokens.
+pub fn affiliate(
+    text: &str,
+    programs: &[Program],
+    group_tokens: &[TokenView],
+    user_tokens: &[TokenView],
+) -> Result<AffiliatedLink, LinkError> {
+    let url = parse_product_url(text)?;
+    let unchanged = |reason: String, program: Option<&Program>| AffiliatedLink {
+        original_url: text.to_string(),
+        url: text.to_string(),
+        program: program.map(|p| (p.program_guid, p.name.clone())),
+        level: AppliedLevel::None,
+        reason: Some(reason),
+    };
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    if is_short_link_host(&host) {
+        return Ok(unchanged(
+            format!("{host} is a short-link host; expand the link to its product URL first"),
+            None,
+        ));
+    }
+    let Some(program) = find_program(programs, &url) else {
+        return Ok(unchanged(
+            format!("No affiliate program covers {host}"),
+            None,
+        ));
+    };
+    if program.disabled {
+        return Ok(unchanged(
+            format!("{} is retired; its tokens no longer apply", program.name),
+            Some(program),
+        ));
+    }
+    let tokens_for = |views: &[TokenView]| {
+        views
+            .iter()
+            .find(|v| v.record.program_guid == program.program_guid)
+            .map(|v| v.record.parameters.clone())
+    };
+    let (tokens, level) = match (tokens_for(group_tokens), tokens_for(user_tokens)) {
+        (Some(tokens), _) => (tokens, AppliedLevel::Group),
+        (None, Some(tokens)) => (tokens, AppliedLevel::User),
+        (None, None) => {
+            return Ok(unchanged(
+                format!("No tokens are connected for {}", program.name),
+                Some(program),
+            ))
+        }
+    };
+    Ok(match apply(program, &url, &tokens) {
+        Applied::Rewritten(rewritten) => AffiliatedLink {
+            original_url: text.to_string(),
+            url: rewritten,
+            program: Some((program.program_guid, program.name.clone())),
+            level,
+            reason: None,
+        },
+        Applied::Unsupported(reason) => unchanged(reason, Some(program)),
+    })
 }
 
 /// Parses and checks a product URL. IDN hosts come out in their ASCII (punycode) form.

@@ -107,11 +107,32 @@ pub struct Group {
     pub created_at: OffsetDateTime,
 }
 
+/// A group's id as requests name it: never 0 (ids start at 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupId(std::num::NonZeroU32);
+
+impl GroupId {
+    /// `None` for 0, which names no group.
+    pub fn new(id: u32) -> Option<GroupId> {
+        std::num::NonZeroU32::new(id).map(GroupId)
+    }
+
+    pub fn get(self) -> u32 {
+        self.0.get()
+    }
+}
+
 /// Where a token set applies: the owner's default, or one group's override.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     User,
     Group(u32),
+}
+
+impl From<Option<GroupId>> for Level {
+    fn from(group: Option<GroupId>) -> Level {
+        group.map_or(Level::User, |id| Level::Group(id.get()))
+    }
 }
 
 impl Level {

@@ -1,7 +1,7 @@
 //! Checking a request's parameter values against a program's parameter rules.
 //! Every problem is reported, not just the first.
 
-use crate::error::Problem;
+use crate::error::{Complaint, Issue, Problem};
 use crate::model::{Parameters, Program};
 use regex::Regex;
 use std::collections::HashMap;
@@ -9,8 +9,6 @@ use std::sync::{Arc, Mutex};
 
 /// More than this many parameters in one token set is refused outright.
 pub const MAX_PARAMETERS: usize = 64;
-
-const FIELD: &str = "Parameters";
 
 /// Characters that change how text around them is displayed without being seen:
 /// bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C) and
@@ -60,144 +58,111 @@ impl Patterns {
     }
 }
 
-/// Accepted values that look wrong: (parameter name, message), one per value that does
-/// not match its parameter's expected pattern.
+/// An accepted value that does not look like what its program expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The parameter's name.
+    pub parameter: String,
+    pub display_name: String,
+    pub program: String,
+    /// The pattern the value was expected to match.
+    pub expected: String,
+}
+
+/// Accepted values that look wrong: one per value that does not match its parameter's
+/// expected pattern.
 pub fn parameter_warnings(
     program: &Program,
     parameters: &Parameters,
     patterns: &Patterns,
-) -> Vec<(String, String)> {
+) -> Vec<Warning> {
     parameters
         .iter()
         .filter_map(|(name, value)| {
             let rule = program.parameter(name)?;
             let expected = rule.expected_pattern.as_deref()?;
             let regex = patterns.get(expected)?;
-            (!regex.is_match(value)).then(|| {
-                (
-                    rule.name.clone(),
-                    format!(
-                        "'{}' does not match what {} expects ({expected}); it was saved, but check it.",
-                        rule.display_name, program.name
-                    ),
-                )
+            (!regex.is_match(value)).then(|| Warning {
+                parameter: rule.name.clone(),
+                display_name: rule.display_name.clone(),
+                program: program.name.clone(),
+                expected: expected.to_string(),
             })
         })
         .collect()
 }
 
+/// Every problem of a parameter set against the program's rules (empty when valid).
 pub fn validate_parameters(
     program: &Program,
     parameters: Option<&Parameters>,
     patterns: &Patterns,
 ) -> Vec<Problem> {
     let Some(parameters) = parameters.filter(|p| !p.is_empty()) else {
-        return vec![Problem::new(
-            "NotEmpty",
-            FIELD,
-            "'Parameters' must not be empty.",
-        )];
+        return vec![Issue::NoParameters.into()];
     };
     if parameters.len() > MAX_PARAMETERS {
-        return vec![Problem::new(
-            "TooManyParameters",
-            FIELD,
-            format!("'Parameters' must not have more than {MAX_PARAMETERS} entries."),
-        )];
+        return vec![Issue::TooManyParameters {
+            max: MAX_PARAMETERS,
+        }
+        .into()];
     }
-    let mut problems = Vec::new();
-    let valid_names = || {
-        program
-            .parameters
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let mut problems: Vec<Problem> = Vec::new();
     for (name, value) in parameters {
         let Some(rule) = program.parameter(name) else {
-            // A name says which entry is wrong, so it is repeated when it looks like a
-            // parameter name; anything else may be a value typed in the wrong place.
-            let problem = if looks_like_a_name(name) {
-                Problem::new(
-                    "InvalidParameter",
-                    FIELD,
-                    format!(
-                        "'{name}' is not a parameter of {}; valid names: {}.",
-                        program.name,
-                        valid_names()
-                    ),
-                )
-                .meta("Name", name.clone())
-            } else {
-                Problem::new(
-                    "InvalidParameter",
-                    FIELD,
-                    format!(
-                        "A name in 'Parameters' is not a parameter of {}; valid names: {}.",
-                        program.name,
-                        valid_names()
-                    ),
-                )
-            };
-            problems.push(problem);
+            problems.push(
+                Issue::UnknownParameter {
+                    name: name.clone(),
+                    program: program.name.clone(),
+                    valid: program.parameters.iter().map(|p| p.name.clone()).collect(),
+                }
+                .into(),
+            );
             continue;
         };
         let complaint = if value.is_empty() {
-            Some("must not be empty".to_string())
+            Some(Complaint::Empty)
         } else if value.chars().count() > rule.max_length as usize {
-            Some(format!("must be at most {} characters", rule.max_length))
+            Some(Complaint::TooLong {
+                max: rule.max_length,
+            })
         } else if value.chars().any(char::is_control) {
-            Some("must not contain control characters".to_string())
+            Some(Complaint::ControlCharacters)
         } else if rule
             .pattern
             .as_deref()
             .and_then(|p| patterns.get(p))
             .is_some_and(|regex| !regex.is_match(value))
         {
-            Some(match rule.example.as_str() {
-                "" => format!("is not a valid {}", rule.display_name),
-                example => format!(
-                    "is not a valid {} (for example: {example})",
-                    rule.display_name
-                ),
+            Some(Complaint::NoMatch {
+                display_name: rule.display_name.clone(),
+                example: rule.example.clone(),
             })
         } else {
             None
         };
         if let Some(complaint) = complaint {
             problems.push(
-                Problem::new(
-                    "InvalidParameterValue",
-                    FIELD,
-                    format!("The value of '{name}' {complaint}."),
-                )
-                .meta("Name", name.clone()),
+                Issue::InvalidValue {
+                    name: name.clone(),
+                    complaint,
+                }
+                .into(),
             );
         }
     }
     for rule in program.parameters.iter().filter(|r| r.required) {
         if !parameters.contains_key(&rule.name) {
             problems.push(
-                Problem::new(
-                    "RequiredParameter",
-                    FIELD,
-                    format!("'{}' is required by {}.", rule.name, program.name),
-                )
-                .meta("Name", rule.name.clone()),
+                Issue::MissingParameter {
+                    name: rule.name.clone(),
+                    program: program.name.clone(),
+                }
+                .into(),
             );
         }
     }
     problems
-}
-
-/// Names come from the client; keep control characters out of messages.
-/// Catalog parameter names are short ASCII identifiers (`tag`, `ascsubtag`, `at`).
-fn looks_like_a_name(text: &str) -> bool {
-    (1..=32).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
 }
 
 #[cfg(test)]
@@ -253,8 +218,20 @@ mod tests {
             .collect();
         validate_parameters(&program(), Some(&params), &Patterns::default())
             .into_iter()
-            .map(|p| (p.code, p.meta.get("Name").cloned().unwrap_or_default()))
+            .map(|p| code_and_name(p.issue))
             .collect()
+    }
+
+    /// The error code the API gives each issue, and the parameter it names.
+    fn code_and_name(issue: Issue) -> (&'static str, String) {
+        match issue {
+            Issue::NoParameters => ("NotEmpty", String::new()),
+            Issue::TooManyParameters { .. } => ("TooManyParameters", String::new()),
+            Issue::UnknownParameter { name, .. } => ("InvalidParameter", name),
+            Issue::InvalidValue { name, .. } => ("InvalidParameterValue", name),
+            Issue::MissingParameter { name, .. } => ("RequiredParameter", name),
+            other => panic!("not a parameter issue: {other:?}"),
+        }
     }
 
     #[test]
@@ -299,9 +276,9 @@ mod tests {
     #[test]
     fn refuses_empty_and_oversized_sets() {
         let none = validate_parameters(&program(), None, &Patterns::default());
-        assert_eq!(none[0].code, "NotEmpty");
+        assert_eq!(code_and_name(none[0].issue.clone()).0, "NotEmpty");
         let many: Parameters = (0..65).map(|i| (format!("p{i}"), "v".into())).collect();
         let many = validate_parameters(&program(), Some(&many), &Patterns::default());
-        assert_eq!(many[0].code, "TooManyParameters");
+        assert_eq!(code_and_name(many[0].issue.clone()).0, "TooManyParameters");
     }
 }

@@ -4,7 +4,7 @@
 
 use affiliation::catalog::parse_catalog;
 use affiliation::link::{
-    apply, find_program, parse_product_url, Applied, LinkError, MAX_URL_BYTES,
+    apply, find_program, parse_product_url, Applied, LinkError, MAX_URL_BYTES, SHORT_LINK_HOSTS,
 };
 use affiliation::model::{LinkRule, Parameters, Program};
 use affiliation::validation::{validate_parameters, Patterns};
@@ -17,16 +17,6 @@ const APPLE: &str = "Apple Services Performance Partners";
 const WALMART: &str = "Walmart (Impact)";
 const WALMART_RETIRED: &str = "Walmart (Rakuten LinkShare, retired)";
 const ALIEXPRESS: &str = "AliExpress Portals";
-
-/// Hosts whose links hide the destination; they are never catalog hosts.
-const SHORT_LINK_HOSTS: &[&str] = &[
-    "amzn.to",
-    "a.co",
-    "amzn.eu",
-    "amzn.asia",
-    "ebay.us",
-    "etsy.me",
-];
 
 fn catalog() -> Vec<Program> {
     parse_catalog(SHIPPED).expect("the shipped catalog parses and is coherent")

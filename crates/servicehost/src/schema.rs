@@ -307,17 +307,42 @@ impl TypeInfo {
 ///     }
 /// }
 /// ```
+///
+/// A type declared with a base (`pub struct PutThingRequest : ThingBase { ... }`) gets the
+/// base's members spliced in after its own: fields of the struct, and members of its
+/// table (the base's declaration is the only one). A `describing { /// text  member, }`
+/// block after the body gives an inherited member a description of its own in this
+/// type. `pub struct X with Shared { ... }` splices `Shared`'s members the same way
+/// without making it a base (metadata shows no inheritance). The base must be declared
+/// with `dto!` earlier in the same module: each DTO also defines a macro of its name
+/// that hands its members to the types built on it.
 #[macro_export]
 macro_rules! dto {
-    ($(
-        $(#[doc = $doc:literal])*
-        pub struct $name:ident $(: $base:ident)? {
-            $(
-                $(#[doc = $fdoc:literal])*
-                $field:ident : $ty:ty as $wire:literal in $binding:ident
-            ),* $(,)?
+    // A type without a base: emitted, and its members offered to types built on it.
+    (@one ($d:tt) [$($doc:literal),*] $name:ident [] [] { $($fields:tt)* } describing { }) => {
+        $crate::dto!(@emit [$($doc),*] $name [] { $($fields)* } describing { } { });
+        #[allow(unused_macros)]
+        macro_rules! $name {
+            (@extend $d($d derived:tt)*) => {
+                $crate::dto!(@emit $d($d derived)* { $($fields)* });
+            };
         }
-    )*) => {$(
+    };
+    // A type with a base: the base's macro adds its members and emits it.
+    (@one ($d:tt) [$($doc:literal),*] $name:ident [$base:ident] [] { $($fields:tt)* }
+        describing { $($described:tt)* }) => {
+        $base!(@extend [$($doc),*] $name [$base] { $($fields)* } describing { $($described)* });
+    };
+    // Members shared without inheritance (`with Paging`): spliced, no base in metadata.
+    (@one ($d:tt) [$($doc:literal),*] $name:ident [] [$shared:ident] { $($fields:tt)* }
+        describing { $($described:tt)* }) => {
+        $shared!(@extend [$($doc),*] $name [] { $($fields)* } describing { $($described)* });
+    };
+    (@emit [$($doc:literal),*] $name:ident [$($base:ident)?]
+        { $( $(#[doc = $fdoc:literal])* $field:ident : $ty:ty as $wire:literal in $binding:ident ),* $(,)? }
+        describing { $( $(#[doc = $ddoc:literal])* $described:ident ),* $(,)? }
+        { $( $(#[doc = $bdoc:literal])* $bfield:ident : $bty:ty as $bwire:literal in $bbinding:ident ),* $(,)? }
+    ) => {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(default)]
@@ -327,24 +352,33 @@ macro_rules! dto {
                 #[serde(rename = $wire, skip_serializing_if = "::servicehost::WireType::is_absent")]
                 pub $field: $ty,
             )*
+            $(
+                $(#[doc = $bdoc])*
+                #[serde(rename = $bwire, skip_serializing_if = "::servicehost::WireType::is_absent")]
+                pub $bfield: $bty,
+            )*
         }
 
         impl $crate::Dto for $name {
             const NAME: &'static str = stringify!($name);
             const DESCRIPTION: &'static str = concat!("" $(, $doc)*);
             fn members() -> Vec<$crate::Member> {
-                vec![$(
-                    $crate::Member {
-                        name: $wire,
-                        type_name: <$ty as $crate::WireType>::type_name(),
-                        kind: <$ty as $crate::WireType>::kind(),
-                        binding: const { $crate::Binding::parse(stringify!($binding)) },
-                        optional: <$ty as $crate::WireType>::optional(),
-                        description: concat!("" $(, $fdoc)*),
-                        nested: <$ty as $crate::WireType>::nested(),
-                        item_element: <$ty as $crate::WireType>::item_element(),
-                    }
-                ),*]
+                #[allow(unused_mut)]
+                let mut members: Vec<$crate::Member> = vec![$(
+                    $crate::dto!(@member $ty, $wire, $binding, concat!("" $(, $fdoc)*))
+                ),*];
+                // Inherited members, with this type's own description where it gives one.
+                #[allow(unused_variables)]
+                let described: &[(&str, &str)] =
+                    &[$((stringify!($described), concat!("" $(, $ddoc)*))),*];
+                $(
+                    let description = described
+                        .iter()
+                        .find(|(field, _)| *field == stringify!($bfield))
+                        .map_or(concat!("" $(, $bdoc)*), |(_, text)| *text);
+                    members.push($crate::dto!(@member $bty, $bwire, $bbinding, description));
+                )*
+                members
             }
             $(
                 fn base() -> Option<fn() -> $crate::TypeInfo> {
@@ -358,5 +392,25 @@ macro_rules! dto {
             fn kind() -> $crate::ValueKind { $crate::ValueKind::Object }
             fn nested() -> Option<fn() -> $crate::TypeInfo> { Some($crate::TypeInfo::of::<$name>) }
         }
+    };
+    (@member $ty:ty, $wire:literal, $binding:ident, $description:expr) => {
+        $crate::Member {
+            name: $wire,
+            type_name: <$ty as $crate::WireType>::type_name(),
+            kind: <$ty as $crate::WireType>::kind(),
+            binding: const { $crate::Binding::parse(stringify!($binding)) },
+            optional: <$ty as $crate::WireType>::optional(),
+            description: $description,
+            nested: <$ty as $crate::WireType>::nested(),
+            item_element: <$ty as $crate::WireType>::item_element(),
+        }
+    };
+    ($(
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident $(: $base:ident)? $(with $shared:ident)? { $($fields:tt)* }
+        $(describing { $($described:tt)* })?
+    )*) => {$(
+        $crate::dto!(@one ($) [$($doc),*] $name [$($base)?] [$($shared)?] { $($fields)* }
+            describing { $($($described)*)? });
     )*};
 }

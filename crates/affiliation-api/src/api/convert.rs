@@ -5,12 +5,13 @@ use super::dtos::{
     AffiliateProgramParameter, AffiliateTokensChange, AffiliateTokensSet, GetAffiliateLinkResponse,
     GroupInfo, PutAffiliateProgramRequest,
 };
-use affiliation::ids::{canonical, n_form, parse_guid};
+use super::guid::{canonical, n_form};
+use affiliation::catalog::{LinkDraft, ProgramDraft};
 use affiliation::model::{
     Group, HistoryEntry, LinkRule, Program, ProgramParameter, ProgramTokens, TokenSetSnapshot,
     TokenView,
 };
-use affiliation::{DomainError, Problem};
+use affiliation::validation::Warning;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -103,119 +104,37 @@ fn link_rule(rule: LinkRule) -> AffiliateLinkRule {
     dto
 }
 
-/// A catalog administrator's program definition, checked field by field.
-pub fn program_definition(request: PutAffiliateProgramRequest) -> Result<Program, DomainError> {
-    let mut problems = Vec::new();
-    let text = request
-        .program_guid
-        .as_deref()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let program_guid = parse_guid(&text);
-    if program_guid.is_none() {
-        problems.push(Problem::new(
-            "InvalidGuid",
-            "ProgramGuid",
-            "'Program Guid' is not a valid GUID.",
-        ));
-    }
-    let name = request.name.unwrap_or_default().trim().to_string();
-    if name.is_empty() {
-        problems.push(Problem::new(
-            "NotEmpty",
-            "Name",
-            "'Name' must not be empty.",
-        ));
-    }
-    let link = match request.link {
-        None => LinkRule::Query {
-            fixed: Default::default(),
-        },
-        Some(rule) => match rule.kind.to_ascii_lowercase().as_str() {
-            "query" => LinkRule::Query {
-                fixed: rule.fixed.unwrap_or_default(),
-            },
-            "template" => match rule.template.filter(|t| t.contains("{url}")) {
-                Some(template) => LinkRule::Template {
-                    template,
-                    optional: rule.optional.unwrap_or_default(),
-                },
-                None => {
-                    problems.push(Problem::new(
-                        "InvalidLinkRule",
-                        "Link",
-                        "A template link rule needs a template containing {url}.",
-                    ));
-                    LinkRule::None {
-                        reason: String::new(),
-                    }
-                }
-            },
-            "none" => LinkRule::None {
-                reason: rule.reason.unwrap_or_default(),
-            },
-            _ => {
-                problems.push(Problem::new(
-                    "InvalidLinkRule",
-                    "Link",
-                    "'Link.Kind' must be query, template or none.",
-                ));
-                LinkRule::None {
-                    reason: String::new(),
-                }
-            }
-        },
-    };
-    let parameters: Vec<ProgramParameter> = request
-        .parameters
-        .unwrap_or_default()
-        .into_iter()
-        .map(|p| ProgramParameter {
-            display_name: if p.display_name.is_empty() {
-                p.name.clone()
-            } else {
-                p.display_name
-            },
-            name: p.name,
-            required: p.required,
-            pattern: p.pattern.filter(|p| !p.is_empty()),
-            expected_pattern: p.expected_pattern.filter(|p| !p.is_empty()),
-            max_length: if p.max_length == 0 {
-                affiliation::model::DEFAULT_MAX_LENGTH
-            } else {
-                p.max_length
-            },
-            description: p.description.unwrap_or_default(),
-            example: p.example.unwrap_or_default(),
-            sensitive: p.sensitive.unwrap_or(false),
-        })
-        .collect();
-    if parameters.iter().any(|p| p.name.trim().is_empty()) {
-        problems.push(Problem::new(
-            "NotEmpty",
-            "Parameters",
-            "Every parameter needs a name.",
-        ));
-    }
-    match program_guid {
-        Some(program_guid) if problems.is_empty() => Ok(Program {
-            program_guid,
-            name,
-            network: request.network.unwrap_or_default(),
-            countries: request.countries.unwrap_or_default(),
-            hosts: request
-                .hosts
-                .unwrap_or_default()
+/// An administrator's program definition, as the domain's draft (checked there).
+pub fn program_draft(request: PutAffiliateProgramRequest) -> ProgramDraft {
+    ProgramDraft {
+        name: request.name,
+        network: request.network,
+        countries: request.countries,
+        hosts: request.hosts,
+        disabled: request.disabled,
+        parameters: request.parameters.map(|parameters| {
+            parameters
                 .into_iter()
-                .map(|h| h.trim().to_ascii_lowercase())
-                .collect(),
-            disabled: request.disabled,
-            parameters,
-            link,
-            notes: String::new(),
+                .map(|p| ProgramParameter {
+                    name: p.name,
+                    display_name: p.display_name,
+                    required: p.required,
+                    pattern: p.pattern,
+                    expected_pattern: p.expected_pattern,
+                    max_length: p.max_length,
+                    description: p.description.unwrap_or_default(),
+                    example: p.example.unwrap_or_default(),
+                    sensitive: p.sensitive.unwrap_or(false),
+                })
+                .collect()
         }),
-        _ => Err(DomainError::Invalid(problems)),
+        link: request.link.map(|rule| LinkDraft {
+            kind: rule.kind,
+            fixed: rule.fixed,
+            template: rule.template,
+            optional: rule.optional,
+            reason: rule.reason,
+        }),
     }
 }
 
@@ -280,7 +199,7 @@ pub fn single_link(link: affiliation::AffiliatedLink) -> GetAffiliateLinkRespons
 
 /// Warnings about accepted values travel in a successful answer's `responseStatus.meta`
 /// (`Warning.<parameter>`), with no error code: the write happened.
-pub fn warnings(warnings: Vec<(String, String)>) -> Option<servicehost::ResponseStatus> {
+pub fn warnings(warnings: Vec<Warning>) -> Option<servicehost::ResponseStatus> {
     if warnings.is_empty() {
         return None;
     }
@@ -288,9 +207,6 @@ pub fn warnings(warnings: Vec<(String, String)>) -> Option<servicehost::Response
         error_code: String::new(),
         message: String::new(),
         errors: Vec::new(),
-        meta: warnings
-            .into_iter()
-            .map(|(parameter, message)| (format!("Warning.{parameter}"), message))
-            .collect(),
+        meta: warnings.into_iter().map(super::errors::warning).collect(),
     })
 }

@@ -5,6 +5,16 @@ use servicehost::{dto, ResponseStatus};
 use std::collections::BTreeMap;
 
 dto! {
+    /// (ours) The paging members of every list request (AutoQuery's names); spliced
+    /// into each, not a base type of theirs.
+    pub struct Paging {
+        /// (ours) How many items to leave out, as AutoQuery's skip.
+        skip: Option<u32> as "skip" in query,
+        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
+        /// larger values are clamped to 1,000.
+        take: Option<u32> as "take" in query,
+    }
+
     /// The members every token write request has.
     pub struct AffiliateTokensRequestBase {
         /// The user to act for; empty means the caller. Only admins may name another user.
@@ -37,68 +47,55 @@ dto! {
     }
 
     /// Get the affiliate programs and tokens the user has connected.
-    pub struct GetUserAffiliateTokensRequest {
+    pub struct GetUserAffiliateTokensRequest with Paging {
         /// The user to act for; empty means the caller. Only admins may name another user.
         username: Option<String> as "username" in query,
         /// Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetUserAffiliateTokensResponse : BaseResponse {
         affiliate_programs: Vec<AffiliateProgram> as "affiliateTokensSet" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) The user's token sets with their GUIDs, at the v3 route the original's notes name.
-    pub struct GetUserAffiliateTokensV3Request {
+    pub struct GetUserAffiliateTokensV3Request with Paging {
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
         /// Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     /// Add the user's affiliate info for one program.
     pub struct PostUserAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The program to connect (from GET /v3/affiliate-programs).
         program_guid: Option<String> as "programGuid" in body,
+    } describing {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in body,
-        /// Parameter name to value; names must be the program's parameter names.
-        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+        username,
     }
 
     pub struct PostUserAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Update the user's affiliate info for one program.
     pub struct PutUserAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The token set's GUID (affiliateTokensId).
         guid: Option<String> as "guid" in path,
+    } describing {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in body,
+        username,
         /// The complete new parameter set (replaces the old one).
-        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+        parameters,
     }
 
     pub struct PutUserAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Delete the user's affiliate info for one program.
@@ -111,29 +108,22 @@ dto! {
 
     pub struct DeleteUserAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Get the affiliate override programs and tokens of one group.
-    pub struct GetGroupAffiliateTokensRequest {
+    pub struct GetGroupAffiliateTokensRequest with Paging {
         /// The group's id.
         group_id: u32 as "groupId" in path,
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
         /// (ours) Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetGroupAffiliateTokensResponse : BaseResponse {
         affiliate_programs: Vec<AffiliateProgram> as "affiliatePrograms" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Add group affiliate override info for one program.
@@ -142,16 +132,14 @@ dto! {
         group_id: u32 as "groupId" in path,
         /// The program to connect (from GET /v3/affiliate-programs).
         program_guid: Option<String> as "programGuid" in body,
+    } describing {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in body,
-        /// Parameter name to value; names must be the program's parameter names.
-        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+        username,
     }
 
     pub struct PostGroupAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Update user's group affiliate info for specific program.
@@ -160,16 +148,16 @@ dto! {
         group_id: u32 as "groupId" in path,
         /// The token set's GUID (affiliateTokensId).
         guid: Option<String> as "guid" in path,
+    } describing {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in body,
+        username,
         /// The complete new parameter set (replaces the old one).
-        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+        parameters,
     }
 
     pub struct PutGroupAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// Delete the user's group affiliate info for one program.
@@ -184,7 +172,6 @@ dto! {
 
     pub struct DeleteGroupAffiliateTokensResponse : BaseResponse {
         success: bool as "success" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// A group with its overrides.
@@ -195,21 +182,15 @@ dto! {
     }
 
     /// (ours) Every group of the user with its overrides and their GUIDs.
-    pub struct GetAllGroupAffiliateTokensRequest {
+    pub struct GetAllGroupAffiliateTokensRequest with Paging {
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetAllGroupAffiliateTokensResponse : BaseResponse {
         groups: Vec<GroupAffiliatePrograms> as "groups" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// A snapshot of a bulk write of user-level tokens.
@@ -302,7 +283,6 @@ dto! {
 
     pub struct GetAffiliateProgramsResponse : BaseResponse {
         affiliate_programs: Vec<AffiliateProgramInfo> as "affiliatePrograms" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// A group of links.
@@ -324,25 +304,18 @@ dto! {
         success: bool as "success" in body,
         group_id: u32 as "groupId" in body,
         name: Option<String> as "name" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) The user's groups.
-    pub struct GetGroupsRequest {
+    pub struct GetGroupsRequest with Paging {
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetGroupsResponse : BaseResponse {
         groups: Vec<GroupInfo> as "groups" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) Delete a group and its overrides.
@@ -355,7 +328,6 @@ dto! {
 
     pub struct DeleteGroupResponse : BaseResponse {
         success: bool as "success" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) Rewrite a product link with the caller's affiliate tokens.
@@ -380,7 +352,6 @@ dto! {
         level: Option<String> as "level" in body,
         /// Why the link was left unchanged.
         reason: Option<String> as "reason" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// One link of a batch link answer.
@@ -408,7 +379,6 @@ dto! {
 
     pub struct PostAffiliateLinksResponse : BaseResponse {
         links: Vec<AffiliateLink> as "links" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) Add a program to the catalog or replace its definition (administrators).
@@ -432,7 +402,6 @@ dto! {
         /// True when the program was added, false when an existing one was replaced.
         created: bool as "created" in body,
         affiliate_program: Option<AffiliateProgramInfo> as "affiliateProgram" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
     /// (ours) One change of a token set: who, when, what.
@@ -454,34 +423,23 @@ dto! {
     }
 
     /// (ours) The history of one of the user's token sets, oldest change first.
-    pub struct GetUserAffiliateTokensHistoryRequest {
+    pub struct GetUserAffiliateTokensHistoryRequest with Paging {
         guid: Option<String> as "guid" in path,
         /// The user to act for; empty means the caller. Only admins may name another user.
         username: Option<String> as "username" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     /// (ours) The history of one of a group's override token sets, oldest change first.
-    pub struct GetGroupAffiliateTokensHistoryRequest {
+    pub struct GetGroupAffiliateTokensHistoryRequest with Paging {
         group_id: u32 as "groupId" in path,
         guid: Option<String> as "guid" in path,
         /// The user to act for; empty means the caller. Only admins may name another user.
         username: Option<String> as "username" in query,
-        /// (ours) How many items to leave out, as AutoQuery's skip.
-        skip: Option<u32> as "skip" in query,
-        /// (ours) The most items to answer, as AutoQuery's take: 1,000 when not given;
-        /// larger values are clamped to 1,000.
-        take: Option<u32> as "take" in query,
     }
 
     pub struct GetAffiliateTokensHistoryResponse : BaseResponse {
         history: Vec<AffiliateTokensChange> as "history" in body,
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 }

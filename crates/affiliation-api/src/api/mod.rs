@@ -6,13 +6,16 @@ mod convert;
 pub use convert::timestamp;
 pub mod dtos;
 mod errors;
+pub use errors::describe;
+mod guid;
+mod levels;
 
-use affiliation::model::{Account, Level};
+use affiliation::model::Account;
 use affiliation::paging::Page;
-use affiliation::{Affiliation, DomainError, ProgramTokensInput};
+use affiliation::{Affiliation, DomainError, Issue, ProgramTokensInput};
 use auth::ApiKeyAuthenticator;
 use dtos::*;
-use errors::service_error;
+use errors::{service_error, Failure};
 use servicehost::{operation, Host, Operation, ServiceError, Verb};
 use std::future::Future;
 use std::sync::Arc;
@@ -55,8 +58,8 @@ pub fn host(app: Arc<Affiliation>) -> Host<ApiKeyAuthenticator> {
         })
 }
 
-/// Adapts a domain call to a handler: the app is passed in and domain errors are
-/// turned into wire errors.
+/// Adapts a handler to the host: the app is passed in, and what the handler fails
+/// with (a domain error, or a request that does not read) is answered as a wire error.
 fn call<Req, Resp, F, Fut>(
     app: &Arc<Affiliation>,
     f: F,
@@ -71,103 +74,59 @@ where
     Req: Send + 'static,
     Resp: Send + 'static,
     F: Fn(Arc<Affiliation>, Account, Req) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Resp, DomainError>> + Send + 'static,
+    Fut: Future<Output = Result<Resp, Failure>> + Send + 'static,
 {
     let app = app.clone();
     move |caller, request| {
         let pending = f(app.clone(), caller, request);
-        Box::pin(async move { pending.await.map_err(service_error) })
+        Box::pin(async move { pending.await.map_err(|Failure(error)| error) })
     }
 }
 
+/// Every operation of the service, each declared once (routes, summary, notes,
+/// authentication, handler). Long on purpose: it is the service's table of contents,
+/// read top to bottom; the handlers shared by the user and group variants are in
+/// `levels.rs`, and each other handler is a few lines of read, resolve, call.
 pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
     vec![
         operation::<GetUserAffiliateTokensRequest, GetUserAffiliateTokensResponse>()
             .route(Verb::Get, "/v4/user-affiliate-tokens")
             .summary("Get the affiliate programs and tokens the user has connected")
             .notes(paged_notes!("Returns the connected programs with their tokens, ordered by program name."))
-            .authenticated(call(app, |app, caller, req: GetUserAffiliateTokensRequest| async move {
-                let tokens = app
-                    .tokens(&caller, req.username.as_deref(), Level::User, req.include_disabled, page(req.skip, req.take))
-                    .await?;
-                Ok(GetUserAffiliateTokensResponse {
-                    affiliate_programs: tokens.items.into_iter().map(convert::connected_program).collect(),
-                    total: Some(tokens.total),
-                    response_status: None,
-                })
-            })),
+            .authenticated(call(app, levels::list)),
         operation::<GetUserAffiliateTokensV3Request, GetUserAffiliateTokensResponse>()
             .route(Verb::Get, "/v3/user-affiliate-tokens")
             .summary("Get the user's connected programs with the GUID of each")
             .notes(paged_notes!("The GUID (affiliateTokensId) of each program is what PUT and DELETE /v4/user-affiliate-tokens/{guid} take."))
-            .authenticated(call(app, |app, caller, req: GetUserAffiliateTokensV3Request| async move {
-                let tokens = app
-                    .tokens(&caller, req.username.as_deref(), Level::User, req.include_disabled, page(req.skip, req.take))
-                    .await?;
-                Ok(GetUserAffiliateTokensResponse {
-                    affiliate_programs: tokens.items.into_iter().map(convert::connected_program).collect(),
-                    total: Some(tokens.total),
-                    response_status: None,
-                })
-            })),
+            .authenticated(call(app, levels::list)),
         operation::<PostUserAffiliateTokensRequest, PostUserAffiliateTokensResponse>()
             .route(Verb::Post, "/v4/user-affiliate-tokens")
             .summary("Add the user's affiliate info for a specific program")
             .notes(CATALOG_NOTE)
-            .authenticated(call(app, |app, caller, req: PostUserAffiliateTokensRequest| async move {
-                let saved = app
-                    .add_tokens(&caller, req.username.as_deref(), Level::User, req.program_guid.as_deref(), req.parameters)
-                    .await?;
-                Ok(PostUserAffiliateTokensResponse {
-                    success: true,
-                    affiliate_tokens_id: Some(saved.guid.to_string()),
-                    response_status: convert::warnings(saved.warnings),
-                })
-            })),
+            .authenticated(call(app, levels::add)),
         operation::<PutUserAffiliateTokensRequest, PutUserAffiliateTokensResponse>()
             .route(Verb::Put, "/v4/user-affiliate-tokens/{guid}")
             .summary("Update the user's affiliate info for a specific program")
             .notes(CATALOG_NOTE)
-            .authenticated(call(app, |app, caller, req: PutUserAffiliateTokensRequest| async move {
-                let saved = app
-                    .replace_tokens(&caller, req.username.as_deref(), Level::User, req.guid.as_deref(), req.parameters)
-                    .await?;
-                Ok(PutUserAffiliateTokensResponse {
-                    success: true,
-                    affiliate_tokens_id: Some(saved.guid.to_string()),
-                    response_status: convert::warnings(saved.warnings),
-                })
-            })),
+            .authenticated(call(app, levels::replace)),
         operation::<DeleteUserAffiliateTokensRequest, DeleteUserAffiliateTokensResponse>()
             .route(Verb::Delete, "/v4/user-affiliate-tokens/{guid}")
             .summary("Delete the user's affiliate info for a specific program")
             .notes("The GUID is unique per program per user; read it from GET /v3/user-affiliate-tokens.")
-            .authenticated(call(app, |app, caller, req: DeleteUserAffiliateTokensRequest| async move {
-                app.remove_tokens(&caller, req.username.as_deref(), Level::User, req.guid.as_deref()).await?;
-                Ok(DeleteUserAffiliateTokensResponse { success: true, response_status: None })
-            })),
+            .authenticated(call(app, levels::remove)),
         operation::<GetGroupAffiliateTokensRequest, GetGroupAffiliateTokensResponse>()
             .route(Verb::Get, "/v4/groups/{groupId}/group-affiliate-tokens")
             .summary("Get the affiliate override programs and tokens of a group")
             .notes(paged_notes!("Returns the group's override programs with their tokens, ordered by program name."))
-            .authenticated(call(app, |app, caller, req: GetGroupAffiliateTokensRequest| async move {
-                let level = Level::Group(req.group_id);
-                let tokens = app
-                    .tokens(&caller, req.username.as_deref(), level, req.include_disabled, page(req.skip, req.take))
-                    .await?;
-                Ok(GetGroupAffiliateTokensResponse {
-                    affiliate_programs: tokens.items.into_iter().map(convert::connected_program).collect(),
-                    total: Some(tokens.total),
-                    response_status: None,
-                })
-            })),
+            .authenticated(call(app, levels::list)),
         operation::<GetAllGroupAffiliateTokensRequest, GetAllGroupAffiliateTokensResponse>()
             .route(Verb::Get, "/v3/group-affiliate-tokens")
             .summary("Get every group of the user with its override programs and their GUIDs")
             .notes(paged_notes!("The GUID (affiliateTokensId) of each override is what PUT and DELETE \
 /v4/groups/{groupId}/group-affiliate-tokens/{guid} take. Groups are ordered by id; skip, take and total count groups."))
             .authenticated(call(app, |app, caller, req: GetAllGroupAffiliateTokensRequest| async move {
-                let groups = app.all_group_tokens(&caller, req.username.as_deref(), page(req.skip, req.take)).await?;
+                let subject = app.subject(&caller, req.username.as_deref()).await?;
+                let groups = app.all_group_tokens(&subject, page(req.skip, req.take)).await?;
                 Ok(GetAllGroupAffiliateTokensResponse {
                     total: Some(groups.total),
                     groups: groups
@@ -186,49 +145,26 @@ pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
             .route(Verb::Post, "/v4/groups/{groupId}/group-affiliate-tokens")
             .summary("Add group affiliate override info for a specific program")
             .notes(CATALOG_NOTE)
-            .authenticated(call(app, |app, caller, req: PostGroupAffiliateTokensRequest| async move {
-                let level = Level::Group(req.group_id);
-                let saved = app
-                    .add_tokens(&caller, req.username.as_deref(), level, req.program_guid.as_deref(), req.parameters)
-                    .await?;
-                Ok(PostGroupAffiliateTokensResponse {
-                    success: true,
-                    affiliate_tokens_id: Some(saved.guid.to_string()),
-                    response_status: convert::warnings(saved.warnings),
-                })
-            })),
+            .authenticated(call(app, levels::add)),
         operation::<PutGroupAffiliateTokensRequest, PutGroupAffiliateTokensResponse>()
             .route(Verb::Put, "/v4/groups/{groupId}/group-affiliate-tokens/{guid}")
             .summary("Update user's group affiliate info for specific program")
             .notes("List of user's group currently connected affiliate programs (including assigned GUID per program) \
 may be retrieved by calling the GET /v3/group-affiliate-tokens endpoint. Please note that parameter names must match \
 the information we have for the affiliate network, this information may be obtained using the GET /v3/affiliate-programs endpoint.")
-            .authenticated(call(app, |app, caller, req: PutGroupAffiliateTokensRequest| async move {
-                let level = Level::Group(req.group_id);
-                let saved = app
-                    .replace_tokens(&caller, req.username.as_deref(), level, req.guid.as_deref(), req.parameters)
-                    .await?;
-                Ok(PutGroupAffiliateTokensResponse {
-                    success: true,
-                    affiliate_tokens_id: Some(saved.guid.to_string()),
-                    response_status: convert::warnings(saved.warnings),
-                })
-            })),
+            .authenticated(call(app, levels::replace)),
         operation::<DeleteGroupAffiliateTokensRequest, DeleteGroupAffiliateTokensResponse>()
             .route(Verb::Delete, "/v4/groups/{groupId}/group-affiliate-tokens/{guid}")
             .summary("Delete the user's group affiliate info for a specific program")
             .notes("The GUID is unique per program per user's group; read it from GET /v3/group-affiliate-tokens.")
-            .authenticated(call(app, |app, caller, req: DeleteGroupAffiliateTokensRequest| async move {
-                let level = Level::Group(req.group_id);
-                app.remove_tokens(&caller, req.username.as_deref(), level, req.guid.as_deref()).await?;
-                Ok(DeleteGroupAffiliateTokensResponse { success: true, response_status: None })
-            })),
+            .authenticated(call(app, levels::remove)),
         operation::<GetAffiliateTokensSetRequest, GetAffiliateTokensSetResponse>()
             .route(Verb::Get, "/v4/affiliate-tokens-sets")
             .summary("Get a token set written by POST /v4/affiliate-tokens-sets")
             .notes("Visible to the user who wrote it and to administrators.")
             .authenticated(call(app, |app, caller, req: GetAffiliateTokensSetRequest| async move {
-                let set = app.token_set(&caller, req.set_guid.as_deref()).await?;
+                let set_guid = guid::required(req.set_guid.as_deref(), "SetGuid")?;
+                let set = app.token_set(&caller, set_guid).await?;
                 Ok(GetAffiliateTokensSetResponse {
                     affiliate_tokens_set: Some(convert::token_set(set)),
                     response_status: None,
@@ -239,19 +175,39 @@ the information we have for the affiliate network, this information may be obtai
             .summary("Write the user's tokens for many programs at once")
             .notes("Every program is validated as in single writes; all are written or none. Returns the set's GUID.")
             .authenticated(call(app, |app, caller, req: PostAffiliateTokensSetRequest| async move {
-                let programs = req.affiliate_programs.map(|programs| {
-                    programs
-                        .into_iter()
-                        .map(|p| ProgramTokensInput {
-                            program_guid: Some(p.program_guid),
+                let subject = app.subject(&caller, req.username.as_deref()).await?;
+                // Entries whose program GUID does not read are reported here, in entry
+                // order with the domain's problems; the domain counts them.
+                let mut unread = Vec::new();
+                let programs = req
+                    .affiliate_programs
+                    .unwrap_or_default()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, p)| match guid::required(Some(&p.program_guid), "ProgramGuid") {
+                        Ok(program_guid) => Some(ProgramTokensInput {
+                            program_guid,
                             affiliate_tokens: Some(p.affiliate_tokens),
-                        })
-                        .collect()
-                });
-                let set = app.save_token_set(&caller, req.username.as_deref(), programs).await?;
+                        }),
+                        Err(error) => {
+                            unread.push((index, error.with_meta("Index", index.to_string())));
+                            None
+                        }
+                    })
+                    .collect();
+                let set = app
+                    .save_token_set(&subject, programs)
+                    .await
+                    .map_err(|e| match e {
+                        // Problems of the set as a whole (empty, too many) come alone.
+                        DomainError::Invalid(ref problems) if problems.iter().all(|p| p.item.is_some()) => {
+                            errors::merged(unread, e)
+                        }
+                        e => e.into(),
+                    })?;
                 Ok(PostAffiliateTokensSetResponse {
                     success: true,
-                    affiliate_tokens_set_guid: affiliation::ids::n_form(set.set_guid),
+                    affiliate_tokens_set_guid: guid::n_form(set.set_guid),
                     response_status: None,
                 })
             })),
@@ -275,51 +231,39 @@ applying to links and are listed only with includeDisabled=true.")
             .authenticated_where(
                 |caller: &Account| affiliation::service::require_admin(caller).map_err(service_error),
                 call(app, |app, caller, req: PutAffiliateProgramRequest| async move {
-                let program = convert::program_definition(req)?;
-                let created = app.save_program(&caller, program.clone()).await?;
-                Ok(PutAffiliateProgramResponse {
-                    success: true,
-                    created,
-                    affiliate_program: Some(convert::program_info(program)),
-                    response_status: None,
-                })
-            }),
+                    let program_guid = guid::required(req.program_guid.as_deref(), "ProgramGuid");
+                    let draft = convert::program_draft(req);
+                    let program_guid = program_guid.map_err(|error| {
+                        // Every problem of the definition at once, the GUID's first.
+                        let problems = affiliation::catalog::check_draft(&draft);
+                        errors::merged(vec![(0, error)], DomainError::Invalid(problems))
+                    })?;
+                    let (program, created) = app.save_program(&caller, program_guid, draft).await?;
+                    Ok(PutAffiliateProgramResponse {
+                        success: true,
+                        created,
+                        affiliate_program: Some(convert::program_info(program)),
+                        response_status: None,
+                    })
+                }),
             ),
         operation::<GetUserAffiliateTokensHistoryRequest, GetAffiliateTokensHistoryResponse>()
             .route(Verb::Get, "/v4/user-affiliate-tokens/{guid}/history")
             .summary("Who changed one of the user's token sets, what, and when")
             .notes(paged_notes!("Oldest change first. Values of parameters the catalog marks sensitive are masked."))
-            .authenticated(call(app, |app, caller, req: GetUserAffiliateTokensHistoryRequest| async move {
-                let entries = app
-                    .history(&caller, req.username.as_deref(), Level::User, req.guid.as_deref(), page(req.skip, req.take))
-                    .await?;
-                Ok(GetAffiliateTokensHistoryResponse {
-                    history: entries.items.into_iter().map(convert::history_entry).collect(),
-                    total: Some(entries.total),
-                    response_status: None,
-                })
-            })),
+            .authenticated(call(app, levels::history)),
         operation::<GetGroupAffiliateTokensHistoryRequest, GetAffiliateTokensHistoryResponse>()
             .route(Verb::Get, "/v4/groups/{groupId}/group-affiliate-tokens/{guid}/history")
             .summary("Who changed one of a group's override token sets, what, and when")
             .notes(paged_notes!("Oldest change first. Values of parameters the catalog marks sensitive are masked."))
-            .authenticated(call(app, |app, caller, req: GetGroupAffiliateTokensHistoryRequest| async move {
-                let level = Level::Group(req.group_id);
-                let entries = app
-                    .history(&caller, req.username.as_deref(), level, req.guid.as_deref(), page(req.skip, req.take))
-                    .await?;
-                Ok(GetAffiliateTokensHistoryResponse {
-                    history: entries.items.into_iter().map(convert::history_entry).collect(),
-                    total: Some(entries.total),
-                    response_status: None,
-                })
-            })),
+            .authenticated(call(app, levels::history)),
         operation::<PostGroupRequest, PostGroupResponse>()
             .route(Verb::Post, "/v4/groups")
             .summary("Create a group of links")
             .notes("Returns the new group's id.")
             .authenticated(call(app, |app, caller, req: PostGroupRequest| async move {
-                let group = app.create_group(&caller, req.username.as_deref(), req.name.as_deref()).await?;
+                let subject = app.subject(&caller, req.username.as_deref()).await?;
+                let group = app.create_group(&subject, req.name.as_deref()).await?;
                 Ok(PostGroupResponse {
                     success: true,
                     group_id: group.id,
@@ -332,7 +276,8 @@ applying to links and are listed only with includeDisabled=true.")
             .summary("Get the user's groups")
             .notes(paged_notes!("Ordered by group id."))
             .authenticated(call(app, |app, caller, req: GetGroupsRequest| async move {
-                let groups = app.groups(&caller, req.username.as_deref(), page(req.skip, req.take)).await?;
+                let subject = app.subject(&caller, req.username.as_deref()).await?;
+                let groups = app.groups(&subject, page(req.skip, req.take)).await?;
                 Ok(GetGroupsResponse {
                     groups: groups.items.into_iter().map(convert::group_info).collect(),
                     total: Some(groups.total),
@@ -344,7 +289,9 @@ applying to links and are listed only with includeDisabled=true.")
             .summary("Delete a group and its override tokens")
             .notes("The group's overrides are deleted with it, each recorded in the history.")
             .authenticated(call(app, |app, caller, req: DeleteGroupRequest| async move {
-                app.delete_group(&caller, req.username.as_deref(), req.group_id).await?;
+                let group = errors::group_id(req.group_id)?;
+                let subject = app.subject(&caller, req.username.as_deref()).await?;
+                app.delete_group(&subject, group).await?;
                 Ok(DeleteGroupResponse { success: true, response_status: None })
             })),
         operation::<GetAffiliateLinkRequest, GetAffiliateLinkResponse>()
@@ -353,20 +300,25 @@ applying to links and are listed only with includeDisabled=true.")
             .notes("The group's override for the matching program applies first, then the user's own tokens; \
 otherwise the link is returned unchanged with the reason. Existing affiliate parameters are replaced, never duplicated.")
             .authenticated(call(app, |app, caller, req: GetAffiliateLinkRequest| async move {
-                let link = app
-                    .affiliate_link(&caller, req.username.as_deref(), req.url.as_deref(), req.group_id)
-                    .await?;
+                let url = req.url.as_deref().map(str::trim).unwrap_or("");
+                if url.is_empty() {
+                    return Err(DomainError::invalid(Issue::NoUrl).into());
+                }
+                let group = req.group_id.map(errors::group_id).transpose()?;
+                let subject = app.subject(&caller, req.username.as_deref()).await?;
+                let link = app.affiliate_link(&subject, group, url).await?;
                 Ok(convert::single_link(link))
             })),
         operation::<PostAffiliateLinksRequest, PostAffiliateLinksResponse>()
             .route(Verb::Post, "/v4/affiliate-links")
             .summary("Rewrite up to 1,000 product links at once")
-            .batch_budget("urls", affiliation::service::MAX_LINKS_PER_REQUEST)
+            .batch_budget("urls", affiliation::link::MAX_LINKS_PER_REQUEST)
             .notes("Each link is answered in order; a URL that cannot be used carries errorCode InvalidUrl and does not fail the others.")
             .authenticated(call(app, |app, caller, req: PostAffiliateLinksRequest| async move {
-                let results = app
-                    .affiliate_links(&caller, req.username.as_deref(), &req.urls, req.group_id)
-                    .await?;
+                Affiliation::check_link_count(req.urls.len())?;
+                let group = req.group_id.map(errors::group_id).transpose()?;
+                let subject = app.subject(&caller, req.username.as_deref()).await?;
+                let results = app.affiliate_links(&subject, group, &req.urls).await?;
                 Ok(PostAffiliateLinksResponse {
                     links: req
                         .urls

@@ -1,8 +1,8 @@
 //! Who changed a token record, what, and when.
 
-use super::Affiliation;
+use super::{Affiliation, Scope};
 use crate::error::Result;
-use crate::model::{Account, HistoryEntry, Level, Parameters};
+use crate::model::{HistoryEntry, Parameters};
 use crate::paging::{Page, Paged};
 use uuid::Uuid;
 
@@ -10,20 +10,16 @@ use uuid::Uuid;
 pub const MASK: &str = "********";
 
 impl Affiliation {
-    /// One window of the history of one of the subject's token records at `level`,
-    /// oldest first (paged in the database). Values of parameters the catalog marks
-    /// sensitive are masked.
+    /// One window of the history of one of the scope's token records, oldest first
+    /// (paged in the database). Values of parameters the catalog marks sensitive are
+    /// masked.
     pub async fn history(
         &self,
-        caller: &Account,
-        username: Option<&str>,
-        level: Level,
-        guid: Option<&str>,
+        scope: &Scope,
+        guid: Uuid,
         page: Page,
     ) -> Result<Paged<HistoryEntry>> {
-        let guid: Uuid = super::required_guid(guid, "Guid")?;
-        let subject = self.subject_at(caller, username, level).await?;
-        let record = self.owned_token(&subject, level, guid).await?;
+        let record = self.owned_token(scope, guid).await?;
         let program = self.program(record.program_guid).await?;
         let sensitive: Vec<&str> = program
             .iter()

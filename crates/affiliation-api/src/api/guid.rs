@@ -1,6 +1,30 @@
-//! GUIDs as the original writes and reads them.
+//! GUIDs as the original writes and reads them: the one place a request's GUID text
+//! is read, and the one place its problems are worded.
 
+use super::errors::spaced;
+use servicehost::FieldError;
 use uuid::Uuid;
+
+/// The GUID a request member names, or the field error saying why it names none
+/// (`'Program Guid' must not be empty.`, `'Program Guid' is not a valid GUID.`);
+/// `field` is the member's PascalCase name.
+pub fn required(text: Option<&str>, field: &'static str) -> Result<Uuid, FieldError> {
+    let text = text.map(str::trim).unwrap_or("");
+    if text.is_empty() {
+        return Err(FieldError::new(
+            "NotEmpty",
+            field,
+            format!("'{}' must not be empty.", spaced(field)),
+        ));
+    }
+    parse_guid(text).ok_or_else(|| {
+        FieldError::new(
+            "InvalidGuid",
+            field,
+            format!("'{}' is not a valid GUID.", spaced(field)),
+        )
+    })
+}
 
 /// Accepts the canonical 36-char form, ServiceStack's 32-hex "N" form and braces.
 pub fn parse_guid(text: &str) -> Option<Uuid> {
