@@ -853,11 +853,51 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / 1048576.0)
 }
 
+/// The rows of the table in their order: the limit, then what is compared with it.
+const ROWS: [Pass; 8] = [
+    Pass::Limit,
+    Pass::GetJson,
+    Pass::GetApi,
+    Pass::GetJsv,
+    Pass::Paced,
+    Pass::Store,
+    Pass::Put,
+    Pass::Link,
+];
+
+/// What the ratios of the table are relative to.
+struct Bases {
+    limit: Option<Summary>,
+    store: Option<Summary>,
+    get: Option<Summary>,
+}
+
 impl Table<'_> {
     fn render(&self) -> String {
+        let mut out = String::new();
+        self.write_setting(&mut out);
+        out.push('\n');
+        out.push_str("| measurement | requests/s | runs (req/s) | p50 | p99 | ratio | target | server CPU | bench CPU | others CPU | errors |\n");
+        out.push_str("|---|--:|---|--:|--:|--:|---|--:|--:|--:|--:|\n");
+        let bases = Bases {
+            limit: summary(self.samples, Pass::Limit),
+            store: summary(self.samples, Pass::Store),
+            get: summary(self.samples, Pass::GetJson),
+        };
+        for pass in ROWS {
+            if let Some(s) = summary(self.samples, pass) {
+                self.write_row(&mut out, pass, &s, &bases);
+            }
+        }
+        self.write_memory(&mut out);
+        out
+    }
+
+    /// The lines above the table: the machine, the data set and the load, since the
+    /// figures mean little without them.
+    fn write_setting(&self, out: &mut String) {
         let a = self.args;
         let m = self.machine;
-        let mut out = String::new();
         let date = self
             .started_at
             .format(&time::format_description::well_known::Rfc3339)
@@ -885,105 +925,58 @@ Load: {} keep-alive connections over loopback from the bench process ({} generat
             if a.runs > 1 { "s" } else { "" },
             self.response_bytes
         );
-        out.push('\n');
-        out.push_str("| measurement | requests/s | runs (req/s) | p50 | p99 | ratio | target | server CPU | bench CPU | others CPU | errors |\n");
-        out.push_str("|---|--:|---|--:|--:|--:|---|--:|--:|--:|--:|\n");
-        let limit = summary(self.samples, Pass::Limit);
-        let store = summary(self.samples, Pass::Store);
-        let get = summary(self.samples, Pass::GetJson);
-        let rows: [(Pass, String); 8] = [
-            (
-                Pass::Limit,
-                "limit: minimal hyper server, same answer bytes, no auth/storage".into(),
-            ),
-            (
-                Pass::GetJson,
-                "GET /v4/groups/{id}/group-affiliate-tokens (JSON, Bearer)".into(),
-            ),
-            (
-                Pass::GetApi,
-                "GET /api/GetGroupAffiliateTokensRequest?groupId= (JSON)".into(),
-            ),
-            (
-                Pass::GetJsv,
-                "GET group tokens in JSV (Accept: text/jsv)".into(),
-            ),
-            (
-                Pass::Paced,
-                match self.paced_rate {
-                    Some(rate) => format!(
-                        "GET group tokens paced at {:.0}% of its peak ({}/s offered)",
-                        a.paced_fraction * 100.0,
-                        thousands(rate)
-                    ),
-                    None => "GET group tokens paced".into(),
-                },
-            ),
-            (
-                Pass::Store,
-                "raw store limit: single-row committed transactions (WAL, synchronous=FULL)".into(),
-            ),
-            (
-                Pass::Put,
-                "PUT /v4/groups/{id}/group-affiliate-tokens/{guid} (durable)".into(),
-            ),
-            (Pass::Link, "GET /v4/affiliate-link?url=…&groupId=".into()),
-        ];
-        for (pass, label) in rows {
-            let Some(s) = summary(self.samples, pass) else {
-                continue;
-            };
-            let ratio_to = |base: &Option<Summary>| {
-                base.as_ref()
-                    .map(|b| s.per_second / b.per_second.max(1e-9) * 100.0)
-            };
-            let (ratio, target) = match pass {
-                Pass::Limit | Pass::Store => (Some(100.0), String::new()),
-                Pass::GetJson => {
-                    let r = ratio_to(&limit);
-                    (r, verdict(r.map(|r| r >= 60.0), "≥ 60% of limit"))
-                }
-                Pass::GetApi | Pass::GetJsv => (ratio_to(&limit), String::new()),
-                Pass::Put => {
-                    let r = ratio_to(&store);
-                    (r, verdict(r.map(|r| r >= 80.0), "≥ 80% of raw store"))
-                }
-                Pass::Paced => (
-                    ratio_to(&get).map(|r| r * 1.0),
-                    verdict(Some(s.p99_ms < 5.0), "p99 < 5 ms"),
+    }
+
+    fn label(&self, pass: Pass) -> String {
+        match pass {
+            Pass::Limit => "limit: minimal hyper server, same answer bytes, no auth/storage".into(),
+            Pass::GetJson => "GET /v4/groups/{id}/group-affiliate-tokens (JSON, Bearer)".into(),
+            Pass::GetApi => "GET /api/GetGroupAffiliateTokensRequest?groupId= (JSON)".into(),
+            Pass::GetJsv => "GET group tokens in JSV (Accept: text/jsv)".into(),
+            Pass::Paced => match self.paced_rate {
+                Some(rate) => format!(
+                    "GET group tokens paced at {:.0}% of its peak ({}/s offered)",
+                    self.args.paced_fraction * 100.0,
+                    thousands(rate)
                 ),
-                Pass::Link => (ratio_to(&limit), String::new()),
-            };
-            let ratio = match (pass, ratio) {
-                (Pass::Store, _) => "store = 100%".to_string(),
-                (Pass::Limit, _) => "limit = 100%".to_string(),
-                (Pass::Put, Some(r)) => format!("{r:.0}% of store"),
-                (Pass::Paced, Some(r)) => format!("{r:.0}% of GET peak"),
-                (_, Some(r)) => format!("{r:.0}% of limit"),
-                (_, None) => "—".into(),
-            };
-            let runs = s
-                .runs
-                .iter()
-                .map(|r| thousands(*r))
-                .collect::<Vec<_>>()
-                .join(" / ");
-            let server = match (pass, s.server_cores) {
-                (Pass::Store, _) => "—".to_string(),
-                (_, Some(c)) => format!("{c:.2}"),
-                (_, None) => "?".into(),
-            };
-            let _ = writeln!(
-                out,
-                "| {label} | {} | {runs} | {:.2} ms | {:.2} ms | {ratio} | {target} | {server} | {:.2} | {} | {} |",
-                thousands(s.per_second),
-                s.p50_ms,
-                s.p99_ms,
-                s.client_cores,
-                s.other_cores.map_or("?".into(), |c| format!("{c:.2}")),
-                s.errors
-            );
+                None => "GET group tokens paced".into(),
+            },
+            Pass::Store => {
+                "raw store limit: single-row committed transactions (WAL, synchronous=FULL)".into()
+            }
+            Pass::Put => "PUT /v4/groups/{id}/group-affiliate-tokens/{guid} (durable)".into(),
+            Pass::Link => "GET /v4/affiliate-link?url=…&groupId=".into(),
         }
+    }
+
+    fn write_row(&self, out: &mut String, pass: Pass, s: &Summary, bases: &Bases) {
+        let label = self.label(pass);
+        let (ratio, target) = ratio_and_target(pass, s, bases);
+        let runs = s
+            .runs
+            .iter()
+            .map(|r| thousands(*r))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        // The store pass runs inside the bench: there is no server to measure.
+        let server = match (pass, s.server_cores) {
+            (Pass::Store, _) => "—".to_string(),
+            (_, Some(c)) => format!("{c:.2}"),
+            (_, None) => "?".into(),
+        };
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {runs} | {:.2} ms | {:.2} ms | {ratio} | {target} | {server} | {:.2} | {} | {} |",
+            thousands(s.per_second),
+            s.p50_ms,
+            s.p99_ms,
+            s.client_cores,
+            s.other_cores.map_or("?".into(), |c| format!("{c:.2}")),
+            s.errors
+        );
+    }
+
+    fn write_memory(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "| server peak RSS (VmHWM, whole run) | {} | | | | | {} | | | | |",
@@ -1000,8 +993,42 @@ time meanwhile (other processes disturbing the figures; ideally 0.00).",
             self.rss_parts,
             mib(self.limit_rss)
         );
-        out
     }
+}
+
+/// A row's ratio column and target column: each pass is judged against what bounds
+/// it (HTTP alone, the store alone, or its own peak for the paced pass).
+fn ratio_and_target(pass: Pass, s: &Summary, bases: &Bases) -> (String, String) {
+    let ratio_to = |base: &Option<Summary>| {
+        base.as_ref()
+            .map(|b| s.per_second / b.per_second.max(1e-9) * 100.0)
+    };
+    let (ratio, target) = match pass {
+        Pass::Limit | Pass::Store => (Some(100.0), String::new()),
+        Pass::GetJson => {
+            let r = ratio_to(&bases.limit);
+            (r, verdict(r.map(|r| r >= 60.0), "≥ 60% of limit"))
+        }
+        Pass::GetApi | Pass::GetJsv => (ratio_to(&bases.limit), String::new()),
+        Pass::Put => {
+            let r = ratio_to(&bases.store);
+            (r, verdict(r.map(|r| r >= 80.0), "≥ 80% of raw store"))
+        }
+        Pass::Paced => (
+            ratio_to(&bases.get),
+            verdict(Some(s.p99_ms < 5.0), "p99 < 5 ms"),
+        ),
+        Pass::Link => (ratio_to(&bases.limit), String::new()),
+    };
+    let ratio = match (pass, ratio) {
+        (Pass::Store, _) => "store = 100%".to_string(),
+        (Pass::Limit, _) => "limit = 100%".to_string(),
+        (Pass::Put, Some(r)) => format!("{r:.0}% of store"),
+        (Pass::Paced, Some(r)) => format!("{r:.0}% of GET peak"),
+        (_, Some(r)) => format!("{r:.0}% of limit"),
+        (_, None) => "—".into(),
+    };
+    (ratio, target)
 }
 
 fn verdict(met: Option<bool>, target: &str) -> String {
