@@ -34,6 +34,37 @@ pub fn generate(
     programs_per_group: usize,
 ) -> Result<(Dataset, String), String> {
     let catalog = affiliation::catalog::parse_catalog(CATALOG)?;
+    let amazon = amazon_storefronts(&catalog, programs_per_group)?;
+    let mut dump = Dump {
+        text: String::with_capacity(users * groups_per_user * programs_per_group * 260),
+        at: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+    };
+    let mut dataset = Dataset {
+        users: Vec::with_capacity(users),
+        groups: Vec::with_capacity(users * groups_per_user),
+        token_sets: 0,
+    };
+    // The import reads the dump in order: owners before their groups, programs and
+    // groups before the token sets that refer to them.
+    push_users(&mut dump, &mut dataset, users)?;
+    push_programs(&mut dump, &catalog)?;
+    push_groups(
+        &mut dump,
+        &mut dataset,
+        users,
+        groups_per_user,
+        programs_per_group,
+    )?;
+    push_token_sets(&mut dump, &mut dataset, &amazon[..programs_per_group])?;
+    Ok((dataset, dump.text))
+}
+
+/// The programs every group overrides: they all take a `tag`, so one parameter
+/// shape serves every token set.
+fn amazon_storefronts(
+    catalog: &[Program],
+    programs_per_group: usize,
+) -> Result<Vec<&Program>, String> {
     let amazon: Vec<&Program> = catalog
         .iter()
         .filter(|p| p.network == "Amazon Associates" && !p.disabled && p.parameter("tag").is_some())
@@ -44,52 +75,74 @@ pub fn generate(
             amazon.len()
         ));
     }
-    let at = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-    let mut dump = String::with_capacity(users * groups_per_user * programs_per_group * 260);
-    let mut push = |line: DumpLine| -> Result<(), String> {
-        dump.push_str(&serde_json::to_string(&line).map_err(|e| e.to_string())?);
-        dump.push('\n');
+    Ok(amazon)
+}
+
+/// The export being written, and the one timestamp all its rows carry.
+struct Dump {
+    text: String,
+    at: i64,
+}
+
+impl Dump {
+    fn push(&mut self, line: DumpLine) -> Result<(), String> {
+        self.text
+            .push_str(&serde_json::to_string(&line).map_err(|e| e.to_string())?);
+        self.text.push('\n');
         Ok(())
-    };
-    let mut dataset = Dataset {
-        users: Vec::with_capacity(users),
-        groups: Vec::with_capacity(users * groups_per_user),
-        token_sets: 0,
-    };
+    }
+}
+
+fn push_users(dump: &mut Dump, dataset: &mut Dataset, users: usize) -> Result<(), String> {
     for index in 0..users {
         let keys = IssuedKeys::generate();
         let stored = keys.stored();
-        push(DumpLine::User {
+        dump.push(DumpLine::User {
             id: index as i64 + 1,
             username: format!("bench-user-{}", index + 1),
             is_admin: false,
             key_hash: Some(to_hex(&stored.key_hash)),
             secret_hash: Some(to_hex(&stored.secret_hash)),
             key_hint: Some(stored.key_hint),
-            created_at: at,
+            created_at: dump.at,
         })?;
+        // The dump holds only hashes; the load needs the keys themselves.
         dataset.users.push(User {
             api_key: keys.api_key,
         });
     }
-    for program in &catalog {
-        push(DumpLine::Program {
+    Ok(())
+}
+
+fn push_programs(dump: &mut Dump, catalog: &[Program]) -> Result<(), String> {
+    for program in catalog {
+        dump.push(DumpLine::Program {
             program_guid: program.program_guid.to_string(),
             name: program.name.clone(),
             disabled: program.disabled,
             definition: serde_json::to_string(program).map_err(|e| e.to_string())?,
-            updated_at: at,
+            updated_at: dump.at,
         })?;
     }
+    Ok(())
+}
+
+fn push_groups(
+    dump: &mut Dump,
+    dataset: &mut Dataset,
+    users: usize,
+    groups_per_user: usize,
+    programs_per_group: usize,
+) -> Result<(), String> {
     let mut group_id = 0i64;
     for owner in 0..users {
         for _ in 0..groups_per_user {
             group_id += 1;
-            push(DumpLine::Group {
+            dump.push(DumpLine::Group {
                 id: group_id,
                 owner_id: owner as i64 + 1,
                 name: format!("bench group {group_id}"),
-                created_at: at,
+                created_at: dump.at,
             })?;
             dataset.groups.push(Group {
                 id: group_id,
@@ -98,24 +151,32 @@ pub fn generate(
             });
         }
     }
+    Ok(())
+}
+
+fn push_token_sets(
+    dump: &mut Dump,
+    dataset: &mut Dataset,
+    programs: &[&Program],
+) -> Result<(), String> {
     for group in &mut dataset.groups {
-        for (n, program) in amazon.iter().take(programs_per_group).enumerate() {
+        for (n, program) in programs.iter().enumerate() {
             let guid = uuid::Uuid::new_v4().to_string();
             let parameters = serde_json::json!({ "tag": format!("g{}p{n}-20", group.id) });
-            push(DumpLine::Token {
+            dump.push(DumpLine::Token {
                 guid: guid.clone(),
                 owner_id: group.owner as i64 + 1,
                 group_id: Some(group.id),
                 program_guid: program.program_guid.to_string(),
                 parameters: parameters.to_string(),
-                created_at: at,
-                updated_at: at,
+                created_at: dump.at,
+                updated_at: dump.at,
             })?;
             group.tokens.push(guid);
             dataset.token_sets += 1;
         }
     }
-    Ok((dataset, dump))
+    Ok(())
 }
 
 #[cfg(test)]

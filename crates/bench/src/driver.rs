@@ -247,27 +247,7 @@ fn log(message: impl AsRef<str>) {
 }
 
 async fn bench(args: Args) -> Result<(), String> {
-    build_server(&args)?;
-    let server_bin = match &args.server_bin {
-        Some(path) => path.clone(),
-        None => sibling("affiliation-api")?,
-    };
-    let limit_bin = match &args.limit_bin {
-        Some(path) => path.clone(),
-        None => sibling("limit-server")?,
-    };
-    for bin in [&server_bin, &limit_bin] {
-        if !bin.exists() {
-            return Err(format!(
-                "{} not found: run scripts/bench (it builds affiliation-api and bench in release mode)",
-                bin.display()
-            ));
-        }
-    }
-    let release = server_bin.to_string_lossy().contains("/release/");
-    if !release {
-        log("WARNING: the server binary is not a release build; figures will be low");
-    }
+    let binaries = locate_binaries(&args)?;
     let machine = procs::machine();
     let load_before = procs::load_average();
     let started_at = time::OffsetDateTime::now_utc();
@@ -279,7 +259,87 @@ async fn bench(args: Args) -> Result<(), String> {
         "{} cores, {}, {}; load average {load_before}",
         machine.cores, machine.cpu, machine.kernel
     ));
+    // Held to the end: dropping it removes the database under the running server.
+    let (dir, _keep_or_remove) = make_work_dir(&args)?;
+    let data = generate_and_import(&args, &dir, &binaries.server)?;
+    let (mut server, idle_rss) = start_server(&args, &binaries.server, &data.database)?;
+    let requests = Requests::new(&data.dataset, server.address);
+    let (limit, response_bytes) =
+        start_limit_server(&binaries.limit, &dir, &server, &requests).await?;
 
+    let passes = passes_to_run(&args);
+    check_passes(&passes, &requests, &server, &limit).await?;
+    let mut samples =
+        run_measured_passes(&args, &passes, &dir, &requests, &mut server, &limit).await?;
+    let paced_rate = if passes.contains(&Pass::Paced) {
+        Some(run_paced_passes(&args, &requests, &server, &mut samples).await?)
+    } else {
+        None
+    };
+
+    let memory = read_memory(&server, &limit);
+    if !server.alive() {
+        return Err(format!("the server stopped:\n{}", server.tail()));
+    }
+    let load_after = procs::load_average();
+    drop(limit);
+    drop(server);
+
+    let table = Table {
+        args: &args,
+        server_source,
+        machine: &machine,
+        started_at,
+        load_before,
+        load_after,
+        dataset: &data.dataset,
+        generated_in: data.generated_in,
+        imported_in: data.imported_in,
+        response_bytes,
+        samples: &samples,
+        paced_rate,
+        peak_rss: memory.peak_rss,
+        rss_parts: memory.rss_parts,
+        idle_rss,
+        limit_rss: memory.limit_rss,
+    }
+    .render();
+    write_table(&table, args.output.as_deref())
+}
+
+struct Binaries {
+    server: PathBuf,
+    limit: PathBuf,
+}
+
+fn locate_binaries(args: &Args) -> Result<Binaries, String> {
+    build_server(args)?;
+    let server = match &args.server_bin {
+        Some(path) => path.clone(),
+        None => sibling("affiliation-api")?,
+    };
+    let limit = match &args.limit_bin {
+        Some(path) => path.clone(),
+        None => sibling("limit-server")?,
+    };
+    for bin in [&server, &limit] {
+        if !bin.exists() {
+            return Err(format!(
+                "{} not found: run scripts/bench (it builds affiliation-api and bench in release mode)",
+                bin.display()
+            ));
+        }
+    }
+    let release = server.to_string_lossy().contains("/release/");
+    if !release {
+        log("WARNING: the server binary is not a release build; figures will be low");
+    }
+    Ok(Binaries { server, limit })
+}
+
+/// A new directory for the database, the dump and the limit's body. The second value
+/// removes it when dropped; `None` when --keep asks to leave it for inspection.
+fn make_work_dir(args: &Args) -> Result<(PathBuf, Option<tempfile::TempDir>), String> {
     let parent = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     let tempdir = tempfile::Builder::new()
@@ -287,15 +347,25 @@ async fn bench(args: Args) -> Result<(), String> {
         .tempdir_in(&parent)
         .map_err(|e| format!("temporary directory in {}: {e}", parent.display()))?;
     let dir = tempdir.path().to_path_buf();
-    let _keep_or_remove = if args.keep {
+    if args.keep {
         log(format!("keeping {}", dir.display()));
         let _ = tempdir.keep();
-        None
+        Ok((dir, None))
     } else {
-        Some(tempdir)
-    };
+        Ok((dir, Some(tempdir)))
+    }
+}
 
-    // The data set, as an export the server imports.
+/// The data set, loaded into a new database the way an operator would: as an export
+/// through `affiliation-api import`.
+struct Imported {
+    dataset: data::Dataset,
+    database: String,
+    generated_in: Duration,
+    imported_in: Duration,
+}
+
+fn generate_and_import(args: &Args, dir: &Path, server_bin: &Path) -> Result<Imported, String> {
     let clock = Instant::now();
     let (dataset, dump) =
         data::generate(args.users, args.groups_per_user, args.programs_per_group)?;
@@ -310,13 +380,24 @@ async fn bench(args: Args) -> Result<(), String> {
         dump.len() as f64 / 1048576.0,
         generated_in.as_secs_f64()
     ));
+    // Megabytes the passes do not need.
     drop(dump);
     let database = format!("sqlite://{}", dir.join("bench.db").display());
+    let imported_in = import(server_bin, &dump_path, &database)?;
+    Ok(Imported {
+        dataset,
+        database,
+        generated_in,
+        imported_in,
+    })
+}
+
+fn import(server_bin: &Path, dump_path: &Path, database: &str) -> Result<Duration, String> {
     let clock = Instant::now();
-    let output = Command::new(&server_bin)
+    let output = Command::new(server_bin)
         .arg("import")
-        .arg(&dump_path)
-        .args(["--database", &database])
+        .arg(dump_path)
+        .args(["--database", database])
         .env("RUST_LOG", "warn")
         .output()
         .map_err(|e| format!("cannot run {}: {e}", server_bin.display()))?;
@@ -333,11 +414,14 @@ async fn bench(args: Args) -> Result<(), String> {
         String::from_utf8_lossy(&output.stdout).trim(),
         imported_in.as_secs_f64()
     ));
+    Ok(imported_in)
+}
 
-    // The server.
-    let mut command = Command::new(&server_bin);
+/// The server on the imported database, and its resident set before any load.
+fn start_server(args: &Args, server_bin: &Path, database: &str) -> Result<(Process, u64), String> {
+    let mut command = Command::new(server_bin);
     command
-        .args(["serve", "--bind", "127.0.0.1:0", "--database", &database])
+        .args(["serve", "--bind", "127.0.0.1:0", "--database", database])
         .env_remove("RUST_LOG")
         .env_remove("AFFILIATION_LOG_FORMAT");
     if let Some(filter) = &args.server_log {
@@ -349,17 +433,26 @@ async fn bench(args: Args) -> Result<(), String> {
         };
         command.env("RUST_LOG", filter);
     }
-    let mut server = Process::start(command, Announces::Stderr)?;
-    let server_pid = server.pid();
-    let idle_rss = procs::status_bytes(server_pid, "VmRSS").unwrap_or(0);
+    let server = Process::start(command, Announces::Stderr)?;
+    let idle_rss = procs::status_bytes(server.pid(), "VmRSS").unwrap_or(0);
     log(format!(
-        "server pid {server_pid} on {} (RSS {:.1} MiB idle)",
+        "server pid {} on {} (RSS {:.1} MiB idle)",
+        server.pid(),
         server.address,
         idle_rss as f64 / 1048576.0
     ));
+    Ok((server, idle_rss))
+}
 
-    let requests = Requests::new(&dataset, server.address);
-    // The real answer of GET group tokens: the limit server answers exactly these bytes.
+/// The limit server, answering the server's real answer of GET group tokens (body and
+/// headers), so the two differ only in the work behind the bytes. Returns it and the
+/// answer's length.
+async fn start_limit_server(
+    limit_bin: &Path,
+    dir: &Path,
+    server: &Process,
+    requests: &Requests,
+) -> Result<(Process, usize), String> {
     let reference = requests.get_group(Pass::GetJson, 0);
     let (status, headers, body) = load::fetch(server.address, reference).await?;
     if !status.is_success() {
@@ -370,10 +463,11 @@ async fn bench(args: Args) -> Result<(), String> {
     }
     let body_path = dir.join("limit-body");
     std::fs::write(&body_path, &body).map_err(|e| e.to_string())?;
-    let mut command = Command::new(&limit_bin);
+    let mut command = Command::new(limit_bin);
     command.arg("--body").arg(&body_path);
     let mut copied = Vec::new();
     for (name, value) in &headers {
+        // Per-answer or framing headers: hyper writes its own.
         if matches!(
             name.as_str(),
             "date" | "content-length" | "connection" | "transfer-encoding"
@@ -388,22 +482,39 @@ async fn bench(args: Args) -> Result<(), String> {
         "reference answer: {} bytes, headers {copied:?}",
         body.len()
     ));
-    let limit = Process::start(command, Announces::Stdout)?;
+    Ok((Process::start(command, Announces::Stdout)?, body.len()))
+}
 
-    // Every pass answers 2xx before it is measured.
-    let passes: Vec<Pass> = if args.only.is_empty() {
+fn passes_to_run(args: &Args) -> Vec<Pass> {
+    if args.only.is_empty() {
         let mut all = Pass::LOOP.to_vec();
         all.push(Pass::Paced);
         all
     } else {
         args.only.clone()
-    };
+    }
+}
+
+/// Where a pass sends its load, and whose CPU time it reads.
+fn target(pass: Pass, server: &Process, limit: &Process) -> (std::net::SocketAddr, u32) {
+    if pass == Pass::Limit {
+        (limit.address, limit.pid())
+    } else {
+        (server.address, server.pid())
+    }
+}
+
+/// Every pass answers 2xx before it is measured: a pass of fast errors would
+/// otherwise pass for a fast server.
+async fn check_passes(
+    passes: &[Pass],
+    requests: &Requests,
+    server: &Process,
+    limit: &Process,
+) -> Result<(), String> {
+    // The store pass sends no HTTP.
     for pass in passes.iter().copied().filter(|p| *p != Pass::Store) {
-        let address = if pass == Pass::Limit {
-            limit.address
-        } else {
-            server.address
-        };
+        let (address, _) = target(pass, server, limit);
         let make = requests.make(pass, 1);
         let request = make(0, 0, &mut rand::rngs::SmallRng::seed_from_u64(7));
         let (status, _, body) = load::fetch(address, request).await?;
@@ -430,10 +541,21 @@ async fn bench(args: Args) -> Result<(), String> {
             }
         }
     }
+    Ok(())
+}
 
+/// The closed-loop passes: each run runs every chosen pass once, in `Pass::LOOP` order.
+async fn run_measured_passes(
+    args: &Args,
+    passes: &[Pass],
+    dir: &Path,
+    requests: &Requests,
+    server: &mut Process,
+    limit: &Process,
+) -> Result<Vec<(Pass, Sample)>, String> {
     let duration = Duration::from_secs_f64(args.duration);
     let store_pool = if passes.contains(&Pass::Store) {
-        Some(store_limit::prepare(&dir).await?)
+        Some(store_limit::prepare(dir).await?)
     } else {
         None
     };
@@ -441,36 +563,29 @@ async fn bench(args: Args) -> Result<(), String> {
     for run in 1..=args.runs {
         for pass in Pass::LOOP.iter().copied().filter(|p| passes.contains(p)) {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let sample = match pass {
-                Pass::Store => {
+            let sample = match (pass, &store_pool) {
+                (Pass::Store, Some(pool)) => {
                     let before = CpuSnapshot::take(None);
-                    let result = store_limit::run(store_pool.as_ref().unwrap(), duration).await?;
+                    let result = store_limit::run(pool, duration).await?;
                     sample_of(&result, before, CpuSnapshot::take(None))
                 }
                 _ => {
-                    let (address, pid) = if pass == Pass::Limit {
-                        (limit.address, limit.pid())
-                    } else {
-                        (server.address, server_pid)
+                    let (address, pid) = target(pass, server, limit);
+                    let load = Load {
+                        address,
+                        connections: args.connections,
+                        duration,
+                        rate: None,
+                        make: requests.make(pass, args.connections),
                     };
-                    measure(
-                        pid,
-                        Load {
-                            address,
-                            connections: args.connections,
-                            duration,
-                            rate: None,
-                            make: requests.make(pass, args.connections),
-                        },
-                    )
-                    .await?
+                    measure(pid, load).await?
                 }
             };
             log(format!(
                 "run {run}/{} {}  server RSS {}",
                 args.runs,
                 describe(pass, &sample),
-                mib(procs::status_bytes(server_pid, "VmRSS").unwrap_or(0))
+                mib(procs::status_bytes(server.pid(), "VmRSS").unwrap_or(0))
             ));
             samples.push((pass, sample));
         }
@@ -478,52 +593,54 @@ async fn bench(args: Args) -> Result<(), String> {
             return Err(format!("the server stopped:\n{}", server.tail()));
         }
     }
+    Ok(samples)
+}
 
-    // GET group tokens at a fraction of its measured peak, on a fixed schedule.
-    let peak = median(samples_of(&samples, Pass::GetJson).map(|s| s.per_second));
-    let mut paced_rate = None;
-    if passes.contains(&Pass::Paced) {
-        let peak = match peak {
-            Some(peak) => peak,
-            None => {
-                let sample = measure(
-                    server_pid,
-                    Load {
-                        address: server.address,
-                        connections: args.connections,
-                        duration,
-                        rate: None,
-                        make: requests.make(Pass::GetJson, args.connections),
-                    },
-                )
-                .await?;
-                sample.per_second
-            }
-        };
-        let rate = peak * args.paced_fraction;
-        paced_rate = Some(rate);
-        for run in 1..=args.runs {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let sample = measure(
-                server_pid,
-                Load {
-                    address: server.address,
-                    connections: args.connections,
-                    duration,
-                    rate: Some(rate),
-                    make: requests.make(Pass::GetJson, args.connections),
-                },
-            )
-            .await?;
-            log(format!(
-                "run {run}/{} {} (target {rate:.0}/s)",
-                args.runs,
-                describe(Pass::Paced, &sample)
-            ));
-            samples.push((Pass::Paced, sample));
-        }
+/// GET group tokens at a fraction of its measured peak, on a fixed schedule: latency
+/// at a load the server can carry, which a closed loop at full speed cannot show.
+/// Adds its samples and returns the rate offered.
+async fn run_paced_passes(
+    args: &Args,
+    requests: &Requests,
+    server: &Process,
+    samples: &mut Vec<(Pass, Sample)>,
+) -> Result<f64, String> {
+    let duration = Duration::from_secs_f64(args.duration);
+    let get_load = |rate| Load {
+        address: server.address,
+        connections: args.connections,
+        duration,
+        rate,
+        make: requests.make(Pass::GetJson, args.connections),
+    };
+    let peak = match median(samples_of(samples, Pass::GetJson).map(|s| s.per_second)) {
+        Some(peak) => peak,
+        // --only left out the GET pass: measure its peak, unreported.
+        None => measure(server.pid(), get_load(None)).await?.per_second,
+    };
+    let rate = peak * args.paced_fraction;
+    for run in 1..=args.runs {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let sample = measure(server.pid(), get_load(Some(rate))).await?;
+        log(format!(
+            "run {run}/{} {} (target {rate:.0}/s)",
+            args.runs,
+            describe(Pass::Paced, &sample)
+        ));
+        samples.push((Pass::Paced, sample));
     }
+    Ok(rate)
+}
 
+struct Memory {
+    peak_rss: u64,
+    /// The server's resident set at the end, by kind, and its thread count.
+    rss_parts: String,
+    limit_rss: u64,
+}
+
+fn read_memory(server: &Process, limit: &Process) -> Memory {
+    let server_pid = server.pid();
     let peak_rss = procs::status_bytes(server_pid, "VmHWM").unwrap_or(0);
     // What the resident set is made of at the end: heap and stacks, mapped files
     // (the binary, libraries), shared memory (SQLite's WAL index, -shm).
@@ -545,37 +662,17 @@ async fn bench(args: Args) -> Result<(), String> {
                 .map(|t| t.trim().to_string())
         })
         .unwrap_or_default();
-    let rss_parts = format!("{rss_parts}; {threads} threads");
-    let limit_rss = procs::status_bytes(limit.pid(), "VmHWM").unwrap_or(0);
-    if !server.alive() {
-        return Err(format!("the server stopped:\n{}", server.tail()));
-    }
-    let load_after = procs::load_average();
-    drop(limit);
-    drop(server);
-
-    let table = Table {
-        args: &args,
-        server_source,
-        machine: &machine,
-        started_at,
-        load_before,
-        load_after,
-        dataset: &dataset,
-        generated_in,
-        imported_in,
-        response_bytes: body.len(),
-        samples: &samples,
-        paced_rate,
+    Memory {
         peak_rss,
-        rss_parts,
-        idle_rss,
-        limit_rss,
+        rss_parts: format!("{rss_parts}; {threads} threads"),
+        limit_rss: procs::status_bytes(limit.pid(), "VmHWM").unwrap_or(0),
     }
-    .render();
+}
+
+fn write_table(table: &str, output: Option<&Path>) -> Result<(), String> {
     println!("{table}");
-    if let Some(path) = &args.output {
-        std::fs::write(path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(path) = output {
+        std::fs::write(path, table).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }
@@ -853,11 +950,51 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / 1048576.0)
 }
 
+/// The rows of the table in their order: the limit, then what is compared with it.
+const ROWS: [Pass; 8] = [
+    Pass::Limit,
+    Pass::GetJson,
+    Pass::GetApi,
+    Pass::GetJsv,
+    Pass::Paced,
+    Pass::Store,
+    Pass::Put,
+    Pass::Link,
+];
+
+/// What the ratios of the table are relative to.
+struct Bases {
+    limit: Option<Summary>,
+    store: Option<Summary>,
+    get: Option<Summary>,
+}
+
 impl Table<'_> {
     fn render(&self) -> String {
+        let mut out = String::new();
+        self.write_setting(&mut out);
+        out.push('\n');
+        out.push_str("| measurement | requests/s | runs (req/s) | p50 | p99 | ratio | target | server CPU | bench CPU | others CPU | errors |\n");
+        out.push_str("|---|--:|---|--:|--:|--:|---|--:|--:|--:|--:|\n");
+        let bases = Bases {
+            limit: summary(self.samples, Pass::Limit),
+            store: summary(self.samples, Pass::Store),
+            get: summary(self.samples, Pass::GetJson),
+        };
+        for pass in ROWS {
+            if let Some(s) = summary(self.samples, pass) {
+                self.write_row(&mut out, pass, &s, &bases);
+            }
+        }
+        self.write_memory(&mut out);
+        out
+    }
+
+    /// The lines above the table: the machine, the data set and the load, since the
+    /// figures mean little without them.
+    fn write_setting(&self, out: &mut String) {
         let a = self.args;
         let m = self.machine;
-        let mut out = String::new();
         let date = self
             .started_at
             .format(&time::format_description::well_known::Rfc3339)
@@ -885,105 +1022,58 @@ Load: {} keep-alive connections over loopback from the bench process ({} generat
             if a.runs > 1 { "s" } else { "" },
             self.response_bytes
         );
-        out.push('\n');
-        out.push_str("| measurement | requests/s | runs (req/s) | p50 | p99 | ratio | target | server CPU | bench CPU | others CPU | errors |\n");
-        out.push_str("|---|--:|---|--:|--:|--:|---|--:|--:|--:|--:|\n");
-        let limit = summary(self.samples, Pass::Limit);
-        let store = summary(self.samples, Pass::Store);
-        let get = summary(self.samples, Pass::GetJson);
-        let rows: [(Pass, String); 8] = [
-            (
-                Pass::Limit,
-                "limit: minimal hyper server, same answer bytes, no auth/storage".into(),
-            ),
-            (
-                Pass::GetJson,
-                "GET /v4/groups/{id}/group-affiliate-tokens (JSON, Bearer)".into(),
-            ),
-            (
-                Pass::GetApi,
-                "GET /api/GetGroupAffiliateTokensRequest?groupId= (JSON)".into(),
-            ),
-            (
-                Pass::GetJsv,
-                "GET group tokens in JSV (Accept: text/jsv)".into(),
-            ),
-            (
-                Pass::Paced,
-                match self.paced_rate {
-                    Some(rate) => format!(
-                        "GET group tokens paced at {:.0}% of its peak ({}/s offered)",
-                        a.paced_fraction * 100.0,
-                        thousands(rate)
-                    ),
-                    None => "GET group tokens paced".into(),
-                },
-            ),
-            (
-                Pass::Store,
-                "raw store limit: single-row committed transactions (WAL, synchronous=FULL)".into(),
-            ),
-            (
-                Pass::Put,
-                "PUT /v4/groups/{id}/group-affiliate-tokens/{guid} (durable)".into(),
-            ),
-            (Pass::Link, "GET /v4/affiliate-link?url=…&groupId=".into()),
-        ];
-        for (pass, label) in rows {
-            let Some(s) = summary(self.samples, pass) else {
-                continue;
-            };
-            let ratio_to = |base: &Option<Summary>| {
-                base.as_ref()
-                    .map(|b| s.per_second / b.per_second.max(1e-9) * 100.0)
-            };
-            let (ratio, target) = match pass {
-                Pass::Limit | Pass::Store => (Some(100.0), String::new()),
-                Pass::GetJson => {
-                    let r = ratio_to(&limit);
-                    (r, verdict(r.map(|r| r >= 60.0), "≥ 60% of limit"))
-                }
-                Pass::GetApi | Pass::GetJsv => (ratio_to(&limit), String::new()),
-                Pass::Put => {
-                    let r = ratio_to(&store);
-                    (r, verdict(r.map(|r| r >= 80.0), "≥ 80% of raw store"))
-                }
-                Pass::Paced => (
-                    ratio_to(&get).map(|r| r * 1.0),
-                    verdict(Some(s.p99_ms < 5.0), "p99 < 5 ms"),
+    }
+
+    fn label(&self, pass: Pass) -> String {
+        match pass {
+            Pass::Limit => "limit: minimal hyper server, same answer bytes, no auth/storage".into(),
+            Pass::GetJson => "GET /v4/groups/{id}/group-affiliate-tokens (JSON, Bearer)".into(),
+            Pass::GetApi => "GET /api/GetGroupAffiliateTokensRequest?groupId= (JSON)".into(),
+            Pass::GetJsv => "GET group tokens in JSV (Accept: text/jsv)".into(),
+            Pass::Paced => match self.paced_rate {
+                Some(rate) => format!(
+                    "GET group tokens paced at {:.0}% of its peak ({}/s offered)",
+                    self.args.paced_fraction * 100.0,
+                    thousands(rate)
                 ),
-                Pass::Link => (ratio_to(&limit), String::new()),
-            };
-            let ratio = match (pass, ratio) {
-                (Pass::Store, _) => "store = 100%".to_string(),
-                (Pass::Limit, _) => "limit = 100%".to_string(),
-                (Pass::Put, Some(r)) => format!("{r:.0}% of store"),
-                (Pass::Paced, Some(r)) => format!("{r:.0}% of GET peak"),
-                (_, Some(r)) => format!("{r:.0}% of limit"),
-                (_, None) => "—".into(),
-            };
-            let runs = s
-                .runs
-                .iter()
-                .map(|r| thousands(*r))
-                .collect::<Vec<_>>()
-                .join(" / ");
-            let server = match (pass, s.server_cores) {
-                (Pass::Store, _) => "—".to_string(),
-                (_, Some(c)) => format!("{c:.2}"),
-                (_, None) => "?".into(),
-            };
-            let _ = writeln!(
-                out,
-                "| {label} | {} | {runs} | {:.2} ms | {:.2} ms | {ratio} | {target} | {server} | {:.2} | {} | {} |",
-                thousands(s.per_second),
-                s.p50_ms,
-                s.p99_ms,
-                s.client_cores,
-                s.other_cores.map_or("?".into(), |c| format!("{c:.2}")),
-                s.errors
-            );
+                None => "GET group tokens paced".into(),
+            },
+            Pass::Store => {
+                "raw store limit: single-row committed transactions (WAL, synchronous=FULL)".into()
+            }
+            Pass::Put => "PUT /v4/groups/{id}/group-affiliate-tokens/{guid} (durable)".into(),
+            Pass::Link => "GET /v4/affiliate-link?url=…&groupId=".into(),
         }
+    }
+
+    fn write_row(&self, out: &mut String, pass: Pass, s: &Summary, bases: &Bases) {
+        let label = self.label(pass);
+        let (ratio, target) = ratio_and_target(pass, s, bases);
+        let runs = s
+            .runs
+            .iter()
+            .map(|r| thousands(*r))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        // The store pass runs inside the bench: there is no server to measure.
+        let server = match (pass, s.server_cores) {
+            (Pass::Store, _) => "—".to_string(),
+            (_, Some(c)) => format!("{c:.2}"),
+            (_, None) => "?".into(),
+        };
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {runs} | {:.2} ms | {:.2} ms | {ratio} | {target} | {server} | {:.2} | {} | {} |",
+            thousands(s.per_second),
+            s.p50_ms,
+            s.p99_ms,
+            s.client_cores,
+            s.other_cores.map_or("?".into(), |c| format!("{c:.2}")),
+            s.errors
+        );
+    }
+
+    fn write_memory(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "| server peak RSS (VmHWM, whole run) | {} | | | | | {} | | | | |",
@@ -1000,8 +1090,42 @@ time meanwhile (other processes disturbing the figures; ideally 0.00).",
             self.rss_parts,
             mib(self.limit_rss)
         );
-        out
     }
+}
+
+/// A row's ratio column and target column: each pass is judged against what bounds
+/// it (HTTP alone, the store alone, or its own peak for the paced pass).
+fn ratio_and_target(pass: Pass, s: &Summary, bases: &Bases) -> (String, String) {
+    let ratio_to = |base: &Option<Summary>| {
+        base.as_ref()
+            .map(|b| s.per_second / b.per_second.max(1e-9) * 100.0)
+    };
+    let (ratio, target) = match pass {
+        Pass::Limit | Pass::Store => (Some(100.0), String::new()),
+        Pass::GetJson => {
+            let r = ratio_to(&bases.limit);
+            (r, verdict(r.map(|r| r >= 60.0), "≥ 60% of limit"))
+        }
+        Pass::GetApi | Pass::GetJsv => (ratio_to(&bases.limit), String::new()),
+        Pass::Put => {
+            let r = ratio_to(&bases.store);
+            (r, verdict(r.map(|r| r >= 80.0), "≥ 80% of raw store"))
+        }
+        Pass::Paced => (
+            ratio_to(&bases.get),
+            verdict(Some(s.p99_ms < 5.0), "p99 < 5 ms"),
+        ),
+        Pass::Link => (ratio_to(&bases.limit), String::new()),
+    };
+    let ratio = match (pass, ratio) {
+        (Pass::Store, _) => "store = 100%".to_string(),
+        (Pass::Limit, _) => "limit = 100%".to_string(),
+        (Pass::Put, Some(r)) => format!("{r:.0}% of store"),
+        (Pass::Paced, Some(r)) => format!("{r:.0}% of GET peak"),
+        (_, Some(r)) => format!("{r:.0}% of limit"),
+        (_, None) => "—".into(),
+    };
+    (ratio, target)
 }
 
 fn verdict(met: Option<bool>, target: &str) -> String {

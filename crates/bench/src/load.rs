@@ -156,7 +156,7 @@ async fn connection_loop(
     make: MakeRequest,
 ) -> ConnectionResult {
     let started = Instant::now();
-    let end = started + duration;
+    let mut schedule = Schedule::new(started, duration, interval, index, connections);
     let mut rng = SmallRng::seed_from_u64(0x5eed_0000 + index as u64);
     let mut result = ConnectionResult {
         completed: 0,
@@ -166,71 +166,118 @@ async fn connection_loop(
         last: started,
         latency_us: histogram(),
     };
-    // Paced: connection i sends at started + (i/N + k) * interval, k = 0, 1, ...
-    let mut scheduled = interval.map(|i| started + i.mul_f64(index as f64 / connections as f64));
     let mut previous_done = started;
     let mut counter = 0u64;
-    loop {
-        let mut origin = None;
-        if let (Some(at), Some(interval)) = (scheduled, interval) {
-            if at >= end {
-                break;
-            }
-            if previous_done > at {
-                // The server held us past this request's slot: count from the slot, so
-                // the queueing the server caused is in the latency (no coordinated
-                // omission). Timer slack alone (the slot passed while we slept) is not.
-                origin = Some(at);
-            } else {
-                tokio::time::sleep_until(at.into()).await;
-            }
-            scheduled = Some(at + interval);
-        } else if Instant::now() >= end {
-            break;
-        }
+    while let Some(late_since) = schedule.next(previous_done).await {
         let request = make(index, counter, &mut rng);
         counter += 1;
-        if sender.ready().await.is_err() {
-            match connect(address).await {
-                Ok(fresh) => sender = fresh,
-                Err(e) => {
-                    note_error(&mut result, e);
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            }
+        if let Err(e) = ensure_connected(&mut sender, address).await {
+            note_error(&mut result, e);
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
         }
         let sent = Instant::now();
-        let outcome = match sender.send_request(request).await {
-            Ok(response) => {
-                let status = response.status();
-                match response.into_body().collect().await {
-                    Ok(_) if status.is_success() => Ok(()),
-                    Ok(body) => Err(format!(
-                        "status {status}: {}",
-                        String::from_utf8_lossy(&body.to_bytes()[..])
-                            .chars()
-                            .take(300)
-                            .collect::<String>()
-                    )),
-                    Err(e) => Err(format!("body: {e}")),
-                }
-            }
-            Err(e) => Err(format!("request: {e}")),
-        };
+        let outcome = exchange(&mut sender, request).await;
         let done = Instant::now();
         previous_done = done;
         result.last = done;
         match outcome {
             Ok(()) => {
                 result.completed += 1;
-                let micros = done.duration_since(origin.unwrap_or(sent)).as_micros() as u64;
+                let micros = done.duration_since(late_since.unwrap_or(sent)).as_micros() as u64;
                 result.latency_us.saturating_record(micros.max(1));
             }
             Err(e) => note_error(&mut result, e),
         }
     }
     result
+}
+
+/// When a connection sends: closed loop (as soon as the previous answer is read) until
+/// the end, or paced (one slot per interval).
+struct Schedule {
+    end: Instant,
+    interval: Option<Duration>,
+    slot: Option<Instant>,
+}
+
+impl Schedule {
+    fn new(
+        started: Instant,
+        duration: Duration,
+        interval: Option<Duration>,
+        index: usize,
+        connections: usize,
+    ) -> Schedule {
+        // Paced: connection i sends at started + (i/N + k) * interval, k = 0, 1, ...,
+        // so the connections together send evenly rather than in bursts.
+        let slot = interval.map(|i| started + i.mul_f64(index as f64 / connections as f64));
+        Schedule {
+            end: started + duration,
+            interval,
+            slot,
+        }
+    }
+
+    /// Waits for the next request's turn: `None` when the pass is over, else
+    /// `Some(late_since)`, the slot to time the request from when it is late.
+    async fn next(&mut self, previous_done: Instant) -> Option<Option<Instant>> {
+        let (Some(at), Some(interval)) = (self.slot, self.interval) else {
+            return (Instant::now() < self.end).then_some(None);
+        };
+        if at >= self.end {
+            return None;
+        }
+        self.slot = Some(at + interval);
+        if previous_done > at {
+            // The server held us past this request's slot: count from the slot, so
+            // the queueing the server caused is in the latency (no coordinated
+            // omission). Timer slack alone (the slot passed while we slept) is not.
+            return Some(Some(at));
+        }
+        tokio::time::sleep_until(at.into()).await;
+        Some(None)
+    }
+}
+
+/// The server may close a keep-alive connection (errors, restarts): open a new one
+/// rather than count every later request as an error.
+async fn ensure_connected(
+    sender: &mut SendRequest<Full<Bytes>>,
+    address: SocketAddr,
+) -> Result<(), String> {
+    if sender.ready().await.is_err() {
+        *sender = connect(address).await?;
+    }
+    Ok(())
+}
+
+/// Sends one request and reads the whole answer, so its latency includes the body;
+/// anything but 2xx is an error.
+async fn exchange(
+    sender: &mut SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> Result<(), String> {
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| format!("request: {e}"))?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("body: {e}"))?;
+    if status.is_success() {
+        return Ok(());
+    }
+    Err(format!(
+        "status {status}: {}",
+        String::from_utf8_lossy(&body.to_bytes()[..])
+            .chars()
+            .take(300)
+            .collect::<String>()
+    ))
 }
 
 fn note_error(result: &mut ConnectionResult, error: String) {
