@@ -110,6 +110,11 @@ async fn send(request: Request<Body>) -> Answer {
     }
 }
 
+/// A GET with the user's key.
+async fn get(uri: &str) -> Answer {
+    send(request("GET", uri).body(Body::empty()).unwrap()).await
+}
+
 fn request(method: &str, uri: &str) -> http::request::Builder {
     Request::builder()
         .method(method)
@@ -132,18 +137,13 @@ async fn a_json_body_query_and_path_bind_into_the_request() {
     .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(json(&answer)["greeting"], "hello ada hello ada");
-    let answer = send(request("GET", "/hello/bob").body(Body::empty()).unwrap()).await;
+    let answer = get("/hello/bob").await;
     assert_eq!(json(&answer)["greeting"], "hello bob");
 }
 
 #[tokio::test]
 async fn the_answer_format_follows_format_suffix_and_accept() {
-    let by_query = send(
-        request("GET", "/hello/ada?format=jsv")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let by_query = get("/hello/ada?format=jsv").await;
     assert_eq!(by_query.body, "{greeting:hello ada}");
     let by_accept = send(
         request("GET", "/hello/ada")
@@ -161,26 +161,16 @@ async fn the_answer_format_follows_format_suffix_and_accept() {
         "{}",
         by_accept.body
     );
-    let predefined = send(
-        request("GET", "/jsv/reply/Hello?name=ada")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let predefined = get("/jsv/reply/Hello?name=ada").await;
     assert_eq!(predefined.body, "{greeting:hello ada}");
-    let jsonp = send(
-        request("GET", "/hello/nobody?callback=cb")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let jsonp = get("/hello/nobody?callback=cb").await;
     assert_eq!(jsonp.status, 200, "JSONP errors travel with 200");
     assert!(jsonp.body.starts_with("cb({"), "{}", jsonp.body);
 }
 
 #[tokio::test]
 async fn errors_are_a_response_status_inside_the_response_dto() {
-    let answer = send(request("GET", "/hello/nobody").body(Body::empty()).unwrap()).await;
+    let answer = get("/hello/nobody").await;
     assert_eq!(answer.status, 404);
     let body = json(&answer);
     assert_eq!(
@@ -193,12 +183,7 @@ async fn errors_are_a_response_status_inside_the_response_dto() {
 
 #[tokio::test]
 async fn a_bad_value_names_the_member_without_repeating_it() {
-    let answer = send(
-        request("GET", "/hello/ada?times=lots")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let answer = get("/hello/ada?times=lots").await;
     assert_eq!(answer.status, 400);
     let status = &json(&answer)["responseStatus"];
     assert_eq!(status["errorCode"], "SerializationException");
@@ -251,12 +236,7 @@ async fn routes_answer_405_with_allow_and_404_without_the_path() {
     let unknown = send(request("BREW", "/hello/ada").body(Body::empty()).unwrap()).await;
     assert_eq!(unknown.status, 405);
     assert_eq!(unknown.headers["allow"], "GET");
-    let missing = send(
-        request("GET", "/nowhere-secret")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let missing = get("/nowhere-secret").await;
     assert_eq!(missing.status, 404);
     assert!(!missing.body.contains("nowhere-secret"));
     let no_operation = send(request("POST", "/api/Nothing").body(Body::empty()).unwrap()).await;
@@ -319,12 +299,7 @@ async fn fixed_pages_are_served_and_other_methods_on_them_reach_the_pipeline() {
     )
     .await;
     assert_eq!(unknown_op.status, 404);
-    let not_a_format = send(
-        request("GET", "/nope/metadata")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let not_a_format = get("/nope/metadata").await;
     assert_eq!(not_a_format.status, 404);
     let posted = send(request("POST", "/health").body(Body::empty()).unwrap()).await;
     assert_eq!(posted.status, 404, "{}", posted.body);

@@ -9,24 +9,13 @@ fn populated() -> (Server, crate::common::Keys, u64, String) {
     let keys = server.add_user("alice", false);
     let program = server.amazon_us(&keys);
     let group = server.create_group(&keys, "Picks, \"best\" {of} [2026]");
-    let reply = server.call(
-        &keys,
-        "POST",
-        &format!("/v4/groups/{group}/group-affiliate-tokens"),
-        json!({ "programGuid": program, "parameters": { "tag": "alice-20", "ascsubtag": "a, b: \"c\"" } }),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    let guid = reply.json()["affiliateTokensId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let reply = server.call(
+    let guid = server.post_tokens(&keys, &format!("/v4/groups/{group}/group-affiliate-tokens"), json!({ "programGuid": program, "parameters": { "tag": "alice-20", "ascsubtag": "a, b: \"c\"" } }));
+    server.call_ok(
         &keys,
         "POST",
         "/v4/user-affiliate-tokens",
         json!({ "programGuid": program, "parameters": { "tag": "alice-21" } }),
     );
-    assert_eq!(reply.status, 200, "{}", reply.text);
     (server, keys, group, guid)
 }
 

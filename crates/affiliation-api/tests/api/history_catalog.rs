@@ -10,32 +10,24 @@ fn group_token_history_lists_every_change_with_who_and_when() {
     let admin = server.add_user("root", true);
     let program = server.amazon_us(&alice);
     let group = server.create_group(&alice, "history");
-    let created = server.call(
+    let guid = server.post_tokens(
         &alice,
-        "POST",
         &format!("/v4/groups/{group}/group-affiliate-tokens"),
         json!({ "programGuid": program, "parameters": { "tag": "alice-20" } }),
     );
-    assert_eq!(created.status, 200, "{}", created.text);
-    let guid = created.json()["affiliateTokensId"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let path = format!("/v4/groups/{group}/group-affiliate-tokens/{guid}");
-    let put = server.call(
+    server.call_ok(
         &alice,
         "PUT",
         &path,
         json!({ "parameters": { "tag": "alice-21" } }),
     );
-    assert_eq!(put.status, 200, "{}", put.text);
-    let by_admin = server.call(
+    server.call_ok(
         &admin,
         "PUT",
         &path,
         json!({ "username": "alice", "parameters": { "tag": "alice-22" } }),
     );
-    assert_eq!(by_admin.status, 200, "{}", by_admin.text);
 
     let history = server.get(&alice, &format!("{path}/history"));
     assert_eq!(history.status, 200, "{}", history.text);
@@ -135,17 +127,11 @@ fn admins_add_change_and_disable_programs() {
     assert_eq!(listed["hosts"], json!(["shop.example"]));
 
     // Carol connects it and uses it on a link.
-    let connected = server.call(
+    let token = server.post_tokens(
         &carol,
-        "POST",
         "/v4/user-affiliate-tokens",
         json!({ "programGuid": guid, "parameters": { "aff": "5678", "key": "s3cr3t-value" } }),
     );
-    assert_eq!(connected.status, 200, "{}", connected.text);
-    let token = connected.json()["affiliateTokensId"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let link = server.get(
         &carol,
         "/v4/affiliate-link?url=https%3A%2F%2Fshop.example%2Fitem%2F1%3Fcolor%3Dred",

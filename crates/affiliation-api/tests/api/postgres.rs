@@ -169,31 +169,23 @@ fn an_sqlite_deployment_moves_to_postgres_without_losing_anything() {
     let keys = source.add_user("mover", false);
     let program = source.amazon_us(&keys);
     let group = source.create_group(&keys, "moving");
-    let created = source.call(
+    let guid = source.post_tokens(
         &keys,
-        "POST",
         "/v4/user-affiliate-tokens",
         json!({ "programGuid": program, "parameters": { "tag": "mover-20" } }),
     );
-    assert_eq!(created.status, 200, "{}", created.text);
-    let guid = created.json()["affiliateTokensId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let updated = source.call(
+    source.call_ok(
         &keys,
         "PUT",
         &format!("/v4/user-affiliate-tokens/{guid}"),
         json!({ "parameters": { "tag": "mover-21" } }),
     );
-    assert_eq!(updated.status, 200, "{}", updated.text);
-    let grouped = source.call(
+    source.call_ok(
         &keys,
         "POST",
         &format!("/v4/groups/{group}/group-affiliate-tokens"),
         json!({ "programGuid": program, "parameters": { "tag": "movergroup-20" } }),
     );
-    assert_eq!(grouped.status, 200, "{}", grouped.text);
 
     let before_mover = everything_visible_to(&source, &keys);
     let admin = source.add_user("mover-admin", true);

@@ -9,13 +9,12 @@ fn group_with_tokens() -> (Server, crate::common::Keys, u64, String, String) {
     let keys = server.add_user("alice", false);
     let program = server.amazon_us(&keys);
     let group = server.create_group(&keys, "Summer picks");
-    let reply = server.call(
+    let reply = server.call_ok(
         &keys,
         "POST",
         &format!("/v4/groups/{group}/group-affiliate-tokens"),
         json!({ "programGuid": program, "parameters": { "tag": "alice-20" } }),
     );
-    assert_eq!(reply.status, 200, "{}", reply.text);
     let body = reply.json();
     assert_eq!(body["success"], true);
     let guid = body["affiliateTokensId"].as_str().unwrap().to_string();
@@ -32,13 +31,7 @@ fn group_tokens(server: &Server, keys: &crate::common::Keys, group: u64) -> Valu
 fn seed_request_updates_group_tokens_at_the_user_route() {
     let (server, keys, group, program, guid) = group_with_tokens();
     // The seed's sample request, as JSON, with real values.
-    let reply = server.call(
-        &keys,
-        "PUT",
-        &format!("/v4/groups/{group}/group-affiliate-tokens/{guid}"),
-        json!({ "groupId": group, "guid": guid, "username": "alice", "parameters": { "tag": "alice2-20" } }),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply = server.call_ok(&keys, "PUT", &format!("/v4/groups/{group}/group-affiliate-tokens/{guid}"), json!({ "groupId": group, "guid": guid, "username": "alice", "parameters": { "tag": "alice2-20" } }));
     assert_eq!(
         reply.text,
         format!(r#"{{"success":true,"affiliateTokensId":"{guid}"}}"#)
@@ -109,17 +102,11 @@ fn user_level_tokens_lifecycle() {
     let server = Server::start();
     let keys = server.add_user("carol", false);
     let program = server.amazon_us(&keys);
-    let reply = server.call(
+    let guid = server.post_tokens(
         &keys,
-        "POST",
         "/v4/user-affiliate-tokens",
         json!({ "programGuid": program, "parameters": { "tag": "carol-20" } }),
     );
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    let guid = reply.json()["affiliateTokensId"]
-        .as_str()
-        .unwrap()
-        .to_string();
 
     // A second POST for the same program is a conflict naming the existing set.
     let reply = server.call(
@@ -152,13 +139,12 @@ fn user_level_tokens_lifecycle() {
     );
     // 32-hex "N" form and braces name the same set.
     let n_form = guid.replace('-', "");
-    let reply = server.call(
+    server.call_ok(
         &keys,
         "PUT",
         &format!("/v4/user-affiliate-tokens/{n_form}"),
         json!({ "parameters": { "tag": "carol-23" } }),
     );
-    assert_eq!(reply.status, 200, "{}", reply.text);
     let listed = server.get(&keys, "/v4/user-affiliate-tokens").json();
     assert_eq!(
         listed["affiliateTokensSet"][0]["affiliateTokens"]["tag"],

@@ -78,17 +78,11 @@ impl World {
             .unwrap()
             .to_string();
         let group = server.create_group(&keys, group_name);
-        let reply = server.call(
+        let group_guid = server.post_tokens(
             &keys,
-            "POST",
             &format!("/v4/groups/{group}/group-affiliate-tokens"),
             json!({ "programGuid": amazon, "parameters": { "tag": group_tag } }),
         );
-        assert_eq!(reply.status, 200, "{}", reply.text);
-        let group_guid = reply.json()["affiliateTokensId"]
-            .as_str()
-            .unwrap()
-            .to_string();
         Side {
             keys,
             group,

@@ -53,6 +53,11 @@ fn render(out: &mut String, value: &Value) {
 }
 
 pub fn escape(text: &str) -> String {
+    escape_markup(text, "&#39;", "\r")
+}
+
+/// `&`, `<`, `>` and `"` as entities; `'` and CR as the caller's format writes them.
+pub(crate) fn escape_markup(text: &str, apostrophe: &str, carriage_return: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -60,7 +65,8 @@ pub fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+            '\'' => out.push_str(apostrophe),
+            '\r' => out.push_str(carriage_return),
             c => out.push(c),
         }
     }

@@ -33,6 +33,16 @@ fn authorized_post(keys: &Keys, path: &str, extra_headers: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A connection that has sent the head of `POST /v4/groups` with `extra_headers`.
+fn start_post(server: &Server, keys: &Keys, extra_headers: &str) -> std::net::TcpStream {
+    let mut stream = connect(&server.address());
+    assert!(send(
+        &mut stream,
+        &authorized_post(keys, "/v4/groups", extra_headers)
+    ));
+    stream
+}
+
 #[test]
 fn half_sent_headers_are_dropped_after_the_header_timeout() {
     let server = quick_timeouts();
@@ -101,11 +111,7 @@ fn an_idle_keep_alive_connection_outlives_the_header_timeout_then_closes() {
 fn a_body_that_never_arrives_is_a_408() {
     let server = quick_timeouts();
     let keys = server.add_user("alice", false);
-    let mut stream = connect(&server.address());
-    assert!(send(
-        &mut stream,
-        &authorized_post(&keys, "/v4/groups", "Content-Length: 100\r\n")
-    ));
+    let mut stream = start_post(&server, &keys, "Content-Length: 100\r\n");
     assert!(send(&mut stream, b"{\"name\":"));
     let started = Instant::now();
     let (status, head, body) =
@@ -122,11 +128,7 @@ fn a_body_that_never_arrives_is_a_408() {
 fn an_endless_chunked_body_is_cut_at_the_body_timeout() {
     let server = quick_timeouts();
     let keys = server.add_user("alice", false);
-    let mut stream = connect(&server.address());
-    assert!(send(
-        &mut stream,
-        &authorized_post(&keys, "/v4/groups", "Transfer-Encoding: chunked\r\n")
-    ));
+    let mut stream = start_post(&server, &keys, "Transfer-Encoding: chunked\r\n");
     let started = Instant::now();
     let mut answered = None;
     // A chunk every 100 ms: never idle, never finished.
@@ -148,11 +150,7 @@ fn an_endless_chunked_body_is_cut_at_the_body_timeout() {
 fn a_malformed_chunked_body_is_a_400() {
     let server = Server::start();
     let keys = server.add_user("alice", false);
-    let mut stream = connect(&server.address());
-    assert!(send(
-        &mut stream,
-        &authorized_post(&keys, "/v4/groups", "Transfer-Encoding: chunked\r\n")
-    ));
+    let mut stream = start_post(&server, &keys, "Transfer-Encoding: chunked\r\n");
     assert!(send(&mut stream, b"zz\r\n{}\r\n0\r\n\r\n"));
     let (status, _, body) = read_response(&mut stream, MARGIN).expect("an answer");
     assert_eq!(status, 400, "{body}");
@@ -258,32 +256,24 @@ fn a_key_over_its_rate_gets_429_and_other_keys_do_not() {
     assert_eq!(server.get(&wrong, "/v4/groups").status, 401);
 }
 
+/// A batch creating `count` groups named g0, g1, ...
+fn post_groups(server: &Server, keys: &Keys, count: usize) -> crate::common::Reply {
+    let items: Vec<Value> = (0..count)
+        .map(|i| json!({ "name": format!("g{i}") }))
+        .collect();
+    server.call(keys, "POST", "/api/PostGroupRequest[]", Value::Array(items))
+}
+
 #[test]
 fn batches_over_the_item_cap_run_nothing() {
     let server = Server::start_with_args(&["--max-batch-items", "10"]);
     let keys = server.add_user("alice", false);
-    let items: Vec<Value> = (0..11)
-        .map(|i| json!({ "name": format!("g{i}") }))
-        .collect();
-    let reply = server.call(
-        &keys,
-        "POST",
-        "/api/PostGroupRequest[]",
-        Value::Array(items),
-    );
+    let reply = post_groups(&server, &keys, 11);
     assert_eq!(reply.status, 400, "{}", reply.text);
     assert_eq!(reply.error_code(), "BatchLimitExceeded");
     assert_eq!(reply.headers["x-autobatch-completed"], "0");
     assert_eq!(server.get(&keys, "/v4/groups").json()["groups"], json!([]));
-    let items: Vec<Value> = (0..10)
-        .map(|i| json!({ "name": format!("g{i}") }))
-        .collect();
-    let reply = server.call(
-        &keys,
-        "POST",
-        "/api/PostGroupRequest[]",
-        Value::Array(items),
-    );
+    let reply = post_groups(&server, &keys, 10);
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.headers["x-autobatch-completed"], "10");
 }
@@ -305,13 +295,12 @@ fn link_batches_count_urls_across_the_whole_batch() {
     assert_eq!(reply.status, 400, "{}", reply.text);
     assert_eq!(reply.error_code(), "BatchLimitExceeded");
     assert!(reply.text.contains("1000"), "{}", reply.text);
-    let reply = server.call(
+    server.call_ok(
         &keys,
         "POST",
         "/api/PostAffiliateLinksRequest[]",
         json!([item]),
     );
-    assert_eq!(reply.status, 200, "{}", reply.text);
 }
 
 #[test]
@@ -351,11 +340,7 @@ fn a_connection_flood_past_the_cap_sheds_the_oldest_idle_and_keeps_serving() {
         flood.push(stream);
     }
     let started = Instant::now();
-    let health = server
-        .request("GET", "/health")
-        .send()
-        .expect("health under flood");
-    assert_eq!(health.status(), 200);
+    assert_eq!(server.fetch("/health").status, 200, "health under flood");
     assert_eq!(server.get(&keys, "/v4/groups").status, 200);
     assert!(started.elapsed() < Duration::from_secs(5) + MARGIN);
     // The oldest half-open connections were closed to make room.

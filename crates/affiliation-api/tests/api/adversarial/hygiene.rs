@@ -47,17 +47,11 @@ fn no_request_value_appears_in_an_error_message() {
     let server = Server::start();
     let keys = server.add_user("hygiene", false);
     let apple = server.apple(&keys);
-    let created = server.call(
+    let guid = server.post_tokens(
         &keys,
-        "POST",
         "/v4/user-affiliate-tokens",
         json!({ "programGuid": apple, "parameters": { "at": "1001l3ab" } }),
     );
-    assert_eq!(created.status, 200, "{}", created.text);
-    let guid = created.json()["affiliateTokensId"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let group = server.create_group(&keys, "Hygiene");
     let m = MARKER;
 
@@ -306,13 +300,12 @@ fn usernames_are_one_tenant_whatever_their_case() {
     let reply = server.get(&alice, "/v4/user-affiliate-tokens?username=ALICE");
     assert_eq!(reply.status, 200, "{}", reply.text);
     let admin = server.add_user("root", true);
-    let group = server.call(
+    server.call_ok(
         &admin,
         "POST",
         "/v4/groups",
         json!({ "name": "For Alice", "username": "Alice" }),
     );
-    assert_eq!(group.status, 200, "{}", group.text);
     let listed = server.get(&alice, "/v4/groups");
     assert!(listed.text.contains("For Alice"), "{}", listed.text);
     let missing = server.get(&admin, "/v4/user-affiliate-tokens?username=nobody-here");
@@ -473,13 +466,12 @@ fn bidi_and_zero_width_characters_are_refused_in_names() {
         assert!(!output.status.success(), "U+{:04X} in a username", c as u32);
         assert!(String::from_utf8_lossy(&output.stderr).contains("username"));
     }
-    let reply = server.call(
+    server.call_ok(
         &keys,
         "POST",
         "/v4/groups",
         json!({ "name": "Équipe 東京" }),
     );
-    assert_eq!(reply.status, 200, "{}", reply.text);
     let groups = server.get(&keys, "/v4/groups");
     assert_eq!(
         groups.json()["groups"].as_array().map(Vec::len),

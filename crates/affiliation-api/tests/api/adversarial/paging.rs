@@ -91,13 +91,12 @@ fn group_lists_are_paged_and_bounded() {
 
     // Every group with its overrides: the same windows, overrides where they belong.
     for group in [ids[0], ids[GROUPS - 1]] {
-        let posted = server.call(
+        server.call_ok(
             &alice,
             "POST",
             &format!("/v4/groups/{group}/group-affiliate-tokens"),
             json!({ "programGuid": amazon, "parameters": { "tag": format!("g{group}-20") } }),
         );
-        assert_eq!(posted.status, 200, "{}", posted.text);
     }
     let overrides = |answer: &Value, group: u64| -> Vec<String> {
         answer["groups"]
@@ -168,13 +167,7 @@ fn token_listings_and_history_are_paged() {
             "/v4/user-affiliate-tokens".to_string(),
             format!("/v4/groups/{group}/group-affiliate-tokens"),
         ] {
-            let posted = server.call(
-                &alice,
-                "POST",
-                &path,
-                json!({ "programGuid": program, "parameters": { "tag": format!("paged-{suffix}") } }),
-            );
-            assert_eq!(posted.status, 200, "{}", posted.text);
+            server.call_ok(&alice, "POST", &path, json!({ "programGuid": program, "parameters": { "tag": format!("paged-{suffix}") } }));
         }
     }
 
@@ -225,13 +218,12 @@ fn token_listings_and_history_are_paged() {
         .to_string();
     let suffix = &amazons.iter().find(|(p, _)| *p == program).unwrap().1;
     for n in 0..5 {
-        let put = server.call(
+        server.call_ok(
             &alice,
             "PUT",
             &format!("/v4/user-affiliate-tokens/{guid}"),
             json!({ "parameters": { "tag": format!("put{n}-{suffix}") } }),
         );
-        assert_eq!(put.status, 200, "{}", put.text);
     }
     let path = format!("/v4/user-affiliate-tokens/{guid}/history");
     let history = ok(&server, &alice, &path);
@@ -252,13 +244,9 @@ fn token_listings_and_history_are_paged() {
 #[test]
 fn the_operations_say_how_they_are_paged() {
     let server = Server::start();
-    let reply = server
-        .request("GET", "/openapi.json")
-        .send()
-        .expect("openapi");
-    assert_eq!(reply.status(), 200);
-    let text = reply.text().unwrap();
-    let spec: Value = serde_json::from_str(&text).unwrap();
+    let reply = server.fetch("/openapi.json");
+    assert_eq!(reply.status, 200);
+    let spec: Value = reply.json();
     let mut paged = 0;
     for (route, verbs) in spec["paths"].as_object().unwrap() {
         let Some(get) = verbs.get("get") else {

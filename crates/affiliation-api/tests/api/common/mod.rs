@@ -266,6 +266,27 @@ impl Server {
         request.send().expect("request").into()
     }
 
+    /// An anonymous GET (no credentials), e.g. `/health` or the metadata pages.
+    pub fn fetch(&self, path: &str) -> Reply {
+        self.request("GET", path).send().expect("request").into()
+    }
+
+    /// `call`, asserting a 200.
+    pub fn call_ok(&self, keys: &Keys, method: &str, path: &str, body: Value) -> Reply {
+        let reply = self.call(keys, method, path, body);
+        assert_eq!(reply.status, 200, "{method} {path}: {}", reply.text);
+        reply
+    }
+
+    /// POSTs a token set at `path` (user or group level), asserts the 200 and returns
+    /// its `affiliateTokensId`.
+    pub fn post_tokens(&self, keys: &Keys, path: &str, body: Value) -> String {
+        self.call_ok(keys, "POST", path, body).json()["affiliateTokensId"]
+            .as_str()
+            .expect("affiliateTokensId")
+            .to_string()
+    }
+
     pub fn get(&self, keys: &Keys, path: &str) -> Reply {
         self.call(keys, "GET", path, Value::Null)
     }
