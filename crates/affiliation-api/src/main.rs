@@ -70,6 +70,12 @@ enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// List the operations this server declares: request and response DTOs, routes.
+    Operations {
+        /// One JSON object per line: {"request","response","routes":[{"verb","path"}]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the whole database (users' key hashes, groups, tokens, token sets, audit,
     /// catalog) as JSON lines, to move it to another database.
     Export {
@@ -305,6 +311,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied ({})", app.store().backend());
             Ok(())
         }
+        Command::Operations { json } => {
+            print_operations(app, json);
+            Ok(())
+        }
         Command::Export { output } => export(&app, output.as_deref()).await,
         Command::Import { file } => import(&app, &file).await,
         Command::Catalog {
@@ -427,6 +437,38 @@ fn print_users(users: &[affiliation::model::User], json: bool) {
                 _ => "(revoked)".into(),
             };
             println!("{}\t{role}\t{key}\t{created}", user.account.username);
+        }
+    }
+}
+
+/// The operation registry as the router, metadata and generators see it.
+fn print_operations(app: Arc<Affiliation>, json: bool) {
+    let host = api::host(app);
+    for op in host.declared_operations() {
+        let routes: Vec<(&str, &str)> = op
+            .routes
+            .iter()
+            .map(|r| (r.verb.as_str(), r.path))
+            .collect();
+        if json {
+            let routes: Vec<_> = routes
+                .iter()
+                .map(|(verb, path)| serde_json::json!({ "verb": verb, "path": path }))
+                .collect();
+            let line = serde_json::json!({
+                "request": op.request.name,
+                "response": op.response.name,
+                "routes": routes,
+            });
+            println!("{line}");
+        } else {
+            let routes: Vec<String> = routes.iter().map(|(v, p)| format!("{v} {p}")).collect();
+            println!(
+                "{}\t{}\t{}",
+                op.request.name,
+                op.response.name,
+                routes.join(", ")
+            );
         }
     }
 }
