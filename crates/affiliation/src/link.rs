@@ -586,6 +586,77 @@ mod tests {
     }
 
     #[test]
+    fn cleaning_strips_named_parameters_and_prefixed_values_only() {
+        let mut p = program("US", &["amazon.com"], query());
+        p.network = AMAZON_NETWORK.into();
+        p.strip = vec!["linkId".into(), "ref=as_li_*".into()];
+        let none = tokens(&[]);
+        let clean_in =
+            |p: &Program, u: &str| clean(p, &parse_product_url(u).unwrap(), &none).to_string();
+        let clean_text = |u: &str| clean_in(&p, u);
+        // Nothing to strip: the URL itself, not a copy.
+        let url = parse_product_url("https://www.amazon.com/dp/B0?ref=sr_1&x=1").unwrap();
+        assert!(matches!(clean(&p, &url, &none), Cow::Borrowed(_)));
+        assert_eq!(
+            clean_text("https://www.amazon.com/dp/B0?link%49d=1&ref=as_li_tl&ref=sr_1#f"),
+            "https://www.amazon.com/dp/B0?ref=sr_1#f"
+        );
+        assert_eq!(
+            clean_text("https://www.amazon.com/dp/B0/ref=as_li_ss_tl?linkId=1"),
+            "https://www.amazon.com/dp/B0"
+        );
+        assert_eq!(
+            clean_text("https://www.amazon.com/exec/obidos/ASIN/B000000001/x-20/ref=nosim?a=1"),
+            "https://www.amazon.com/dp/B000000001?a=1"
+        );
+        // Not a 10-character ASIN: not a legacy form we know.
+        assert_eq!(
+            clean_text("https://www.amazon.com/o/ASIN/short/x-20"),
+            "https://www.amazon.com/o/ASIN/short/x-20"
+        );
+        // Only the Amazon network's programs have legacy forms.
+        let mut other = p.clone();
+        other.network = "Other".into();
+        assert_eq!(
+            clean_in(&other, "https://www.amazon.com/o/ASIN/B000000001/x-20"),
+            "https://www.amazon.com/o/ASIN/B000000001/x-20"
+        );
+    }
+
+    #[test]
+    fn wrappers_are_found_by_their_templates() {
+        let p = program(
+            "W",
+            &["walmart.com"],
+            LinkRule::Template {
+                template: "https://goto.walmart.com/c/{tag}/1/9383?u={url}".into(),
+                optional: BTreeMap::new(),
+            },
+        );
+        let programs = vec![p];
+        let unwrap =
+            |u: &str| unwrap_link(&programs, &parse_product_url(u).unwrap()).map(|u| u.to_string());
+        assert_eq!(
+            unwrap("https://goto.walmart.com/c/9/8/7?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F1"),
+            Some("https://www.walmart.com/ip/1".into())
+        );
+        // Not the template's path, no {url} parameter, or not an http(s) URL inside.
+        assert_eq!(
+            unwrap("https://goto.walmart.com/x?u=https%3A%2F%2Fa.b%2F"),
+            None
+        );
+        assert_eq!(
+            unwrap("https://goto.walmart.com/c/9/8/7?v=https%3A%2F%2Fa.b%2F"),
+            None
+        );
+        assert_eq!(
+            unwrap("https://goto.walmart.com/c/9/8/7?u=javascript%3Ax"),
+            None
+        );
+        assert_eq!(unwrap("https://www.walmart.com/ip/1"), None);
+    }
+
+    #[test]
     fn refuses_what_cannot_be_a_product_link() {
         assert_eq!(
             parse_product_url("ftp://amazon.com/x"),
