@@ -207,7 +207,9 @@ pub fn unwrap_all(programs: &[Program], mut url: Url) -> Url {
 ///   storefront (a redirect elsewhere is left alone).
 pub fn unwrap_link(programs: &[Program], url: &Url) -> Option<Url> {
     let host = url.host_str()?;
-    let bare = |h: &str| h.strip_prefix("www.").unwrap_or(h).to_string();
+    fn bare(host: &str) -> &str {
+        host.strip_prefix("www.").unwrap_or(host)
+    }
     for program in programs {
         let LinkRule::Template { template, .. } = &program.link else {
             continue;
@@ -215,11 +217,7 @@ pub fn unwrap_link(programs: &[Program], url: &Url) -> Option<Url> {
         let Some((t_host, t_path, t_param)) = template_shape(template) else {
             continue;
         };
-        let host_matches = host.eq_ignore_ascii_case(t_host)
-            || host
-                .strip_prefix("www.")
-                .unwrap_or(host)
-                .eq_ignore_ascii_case(&bare(t_host));
+        let host_matches = bare(host).eq_ignore_ascii_case(bare(t_host));
         if !host_matches || !url.path().starts_with(t_path) {
             continue;
         }
