@@ -206,6 +206,8 @@ pub fn unwrap_all(programs: &[Program], mut url: Url) -> Url {
 /// - Amazon's `/gp/redirect.html?location=` when the location is on the same
 ///   storefront (a redirect elsewhere is left alone).
 pub fn unwrap_link(programs: &[Program], url: &Url) -> Option<Url> {
+    // Every wrapper carries its URL in the query.
+    url.query()?;
     let host = url.host_str()?;
     fn bare(host: &str) -> &str {
         host.strip_prefix("www.").unwrap_or(host)
