@@ -81,6 +81,13 @@ pub fn check_program(program: &Program) -> Result<(), String> {
             }
         }
     }
+    let mut seen = HashSet::new();
+    for entry in &program.strip {
+        check_strip_entry(entry).map_err(|e| format!("{name}: strip entry {entry:?} {e}"))?;
+        if !seen.insert(entry.as_str()) {
+            return Err(format!("{name}: strip entry {entry:?} repeated"));
+        }
+    }
     if let LinkRule::Template { template, .. } = &program.link {
         for placeholder in placeholders(template) {
             if placeholder != "url" && program.parameter(placeholder).is_none() {
@@ -93,6 +100,29 @@ pub fn check_program(program: &Program) -> Result<(), String> {
     Ok(())
 }
 
+/// A `strip` entry: a query parameter name, or `name=prefix*` (the parameter when its
+/// value starts with `prefix`). Names are what a URL's query holds, decoded: no
+/// `&`, `=`, `#`, `?`, `*`, `%`, `+`, spaces or control characters, at most 64 bytes.
+fn check_strip_entry(entry: &str) -> Result<(), &'static str> {
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part.len() <= 64
+            && part
+                .chars()
+                .all(|c| c.is_ascii_graphic() && !"&=#?*%+".contains(c))
+    };
+    match entry.split_once('=') {
+        None if plain(entry) => Ok(()),
+        None => {
+            Err("is not a parameter name (1 to 64 visible ASCII characters, none of & = # ? * % +)")
+        }
+        Some((name, prefix)) => match prefix.strip_suffix('*') {
+            Some(prefix) if plain(name) && plain(prefix) => Ok(()),
+            _ => Err("is not of the form name=prefix*"),
+        },
+    }
+}
+
 /// A program's definition as an administrator sends it, before it is checked.
 #[derive(Debug, Clone, Default)]
 pub struct ProgramDraft {
@@ -103,6 +133,8 @@ pub struct ProgramDraft {
     pub disabled: bool,
     pub parameters: Option<Vec<ProgramParameter>>,
     pub link: Option<LinkDraft>,
+    /// Query parameters carrying someone else's attribution (absent: none).
+    pub strip: Option<Vec<String>>,
 }
 
 /// A link rule as sent: its kind names which of the other members apply.
@@ -203,6 +235,12 @@ pub fn define(program_guid: uuid::Uuid, draft: ProgramDraft) -> Result<Program, 
         disabled: draft.disabled,
         parameters,
         link,
+        strip: draft
+            .strip
+            .unwrap_or_default()
+            .into_iter()
+            .map(|entry| entry.trim().to_string())
+            .collect(),
         notes: String::new(),
     };
     check_program(&program).map_err(|reason| vec![Issue::IncoherentProgram(reason).into()])?;
@@ -243,5 +281,27 @@ mod tests {
             .unwrap_err()
             .contains("pattern"));
         assert!(parse_catalog(&ONE.replace("\"network\"", "\"extra\":1,\"network\"")).is_err());
+    }
+
+    #[test]
+    fn strip_lists_are_optional_and_checked() {
+        let with =
+            |strip: &str| ONE.replace("\"network\"", &format!("\"strip\":{strip},\"network\""));
+        assert!(parse_catalog(ONE).unwrap()[0].strip.is_empty());
+        let programs = parse_catalog(&with(r#"["linkId","ref=as_li_*"]"#)).unwrap();
+        assert_eq!(programs[0].strip, vec!["linkId", "ref=as_li_*"]);
+        for (bad, says) in [
+            (r#"[""]"#, "not a parameter name"),
+            (r#"["a b"]"#, "not a parameter name"),
+            (r#"["a&b"]"#, "not a parameter name"),
+            (r#"["ref=as_li_"]"#, "name=prefix*"),
+            (r#"["ref=*"]"#, "name=prefix*"),
+            (r#"["=x*"]"#, "name=prefix*"),
+            (r#"["linkId","linkId"]"#, "repeated"),
+            (r#""linkId""#, "does not parse"),
+        ] {
+            let error = parse_catalog(&with(bad)).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::model::{LinkRule, Parameters, Program, TokenView};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::borrow::Cow;
 use url::Url;
 use uuid::Uuid;
 
@@ -90,7 +91,7 @@ pub fn affiliate(
     group_tokens: &[TokenView],
     user_tokens: &[TokenView],
 ) -> Result<AffiliatedLink, LinkError> {
-    let url = parse_product_url(text)?;
+    let url = unwrap_all(programs, parse_product_url(text)?);
     let unchanged = |reason: String, program: Option<&Program>| AffiliatedLink {
         original_url: text.to_string(),
         url: text.to_string(),
@@ -180,6 +181,206 @@ pub fn find_program<'a>(programs: &'a [Program], url: &Url) -> Option<&'a Progra
         .map(|(p, _)| p)
 }
 
+/// Most wrappers taken off one link (a wrapper in a wrapper in a wrapper...).
+pub const MAX_WRAPPERS: usize = 4;
+
+/// The product URL inside known wrappers, innermost first found ([`unwrap_link`]
+/// repeated, at most [`MAX_WRAPPERS`] times); the URL itself when it is not wrapped.
+pub fn unwrap_all(programs: &[Program], mut url: Url) -> Url {
+    for _ in 0..MAX_WRAPPERS {
+        match unwrap_link(programs, &url) {
+            Some(inner) => url = inner,
+            None => break,
+        }
+    }
+    url
+}
+
+/// The URL a known wrapper carries, or `None` when `url` is not one:
+/// - a tracking link of any catalog program's template (Impact's
+///   `goto.walmart.com/c/{pub}/{ad}/{campaign}?u=`, Awin's `awin1.com/cread.php?..&ued=`,
+///   Rakuten's `click.linksynergy.com/deeplink?..&murl=`): same host (give or take
+///   `www.`), the path up to the template's first placeholder, and the template's
+///   `{url}` parameter holding an http(s) URL. Whoever's ids it has, it is re-issued
+///   with the caller's, never wrapped again.
+/// - Amazon's `/gp/redirect.html?location=` when the location is on the same
+///   storefront (a redirect elsewhere is left alone).
+pub fn unwrap_link(programs: &[Program], url: &Url) -> Option<Url> {
+    // Every wrapper carries its URL in the query.
+    url.query()?;
+    let host = url.host_str()?;
+    fn bare(host: &str) -> &str {
+        host.strip_prefix("www.").unwrap_or(host)
+    }
+    for program in programs {
+        let LinkRule::Template { template, .. } = &program.link else {
+            continue;
+        };
+        let Some((t_host, t_path, t_param)) = template_shape(template) else {
+            continue;
+        };
+        let host_matches = bare(host).eq_ignore_ascii_case(bare(t_host));
+        if !host_matches || !url.path().starts_with(t_path) {
+            continue;
+        }
+        if let Some(inner) = query_value(url, t_param).and_then(|v| inner_url(&v)) {
+            return Some(inner);
+        }
+    }
+    if url.path() == "/gp/redirect.html" {
+        let inner = query_value(url, "location").and_then(|v| inner_url(&v))?;
+        let outer = find_program(programs, url)?;
+        let same =
+            find_program(programs, &inner).is_some_and(|p| p.program_guid == outer.program_guid);
+        return same.then_some(inner);
+    }
+    None
+}
+
+/// A template's host, its path up to the first placeholder, and the name of the
+/// query parameter whose value is `{url}`.
+fn template_shape(template: &str) -> Option<(&str, &str, &str)> {
+    let rest = template.split_once("://")?.1;
+    let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (host, rest) = rest.split_at(host_end);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = &path[..path.find('{').unwrap_or(path.len())];
+    let param = query
+        .split('&')
+        .find_map(|segment| segment.strip_suffix("={url}"))?;
+    Some((host, path, param))
+}
+
+/// The first value of a query parameter, decoded.
+fn query_value(url: &Url, name: &str) -> Option<String> {
+    url.query()?
+        .split('&')
+        .find(|segment| name_is(segment.split('=').next().unwrap_or(""), name))
+        .map(|segment| decoded(segment.split_once('=').map_or("", |(_, v)| v)))
+}
+
+fn inner_url(text: &str) -> Option<Url> {
+    parse_product_url(text).ok()
+}
+
+/// The program's network whose legacy path forms ([`legacy_asin`]) are rewritten.
+pub const AMAZON_NETWORK: &str = "Amazon Associates";
+
+/// The ASIN of an Amazon legacy path that carries a tag:
+/// `/exec/obidos/ASIN/{ASIN}/{tag}` and `/o/ASIN/{ASIN}/{tag}` (anything after the
+/// ASIN goes). `/gp/product/{ASIN}` and the other product forms carry no tag and stay.
+fn legacy_asin(path: &str) -> Option<&str> {
+    let rest = path
+        .strip_prefix("/exec/obidos/ASIN/")
+        .or_else(|| path.strip_prefix("/o/ASIN/"))?;
+    let asin = rest.split('/').next().unwrap_or("");
+    (asin.len() == 10 && asin.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(asin)
+}
+
+/// A `strip` entry as (name, value prefix); a plain name has no prefix.
+fn strip_entry(entry: &str) -> (&str, Option<&str>) {
+    match entry.split_once('=') {
+        Some((name, prefix)) => (name, Some(prefix.trim_end_matches('*'))),
+        None => (entry, None),
+    }
+}
+
+/// Whether a raw query segment (`name=value`) is named by a strip entry.
+fn strip_matches(entry: &str, segment: &str) -> bool {
+    let (raw_name, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
+    let (name, prefix) = strip_entry(entry);
+    name_is(raw_name, name)
+        && prefix.is_none_or(|prefix| {
+            if raw_value.contains(['%', '+']) {
+                decoded(raw_value).starts_with(prefix)
+            } else {
+                raw_value.starts_with(prefix)
+            }
+        })
+}
+
+/// A raw (encoded) parameter name compared with a decoded one, without allocating
+/// unless the raw name has escapes.
+fn name_is(raw: &str, name: &str) -> bool {
+    if raw.contains(['%', '+']) {
+        decoded(raw) == name
+    } else {
+        raw == name
+    }
+}
+
+/// The URL with foreign attribution removed, as the program's rule sees it, and
+/// when someone else's affiliate link is found, the whole attribution is replaced:
+/// the parameters the rule sets (`tokens` and the fixed constants) go too, and the
+/// rule appends ours.
+///
+/// Removed: an Amazon legacy path's tag (the path becomes `/dp/{ASIN}`); path
+/// segments named by a `name=prefix*` entry (`/ref=as_li_ss_tl`); query parameters
+/// named by `strip`. A strip name the rule is about to set (Amazon's `ascsubtag`
+/// when the caller has one, eBay's `campid` and constants) does not mark a foreign
+/// link by itself: it stays for the rule to replace in place. Product parameters keep their bytes and order;
+/// the fragment stays. Nothing is allocated when there is nothing to remove.
+pub fn clean<'a>(program: &Program, url: &'a Url, tokens: &Parameters) -> Cow<'a, Url> {
+    let legacy = if program.network == AMAZON_NETWORK {
+        legacy_asin(url.path())
+    } else {
+        None
+    };
+    let path_ref = |segment: &str| {
+        program.strip.iter().any(|entry| {
+            let (name, prefix) = strip_entry(entry);
+            prefix.is_some_and(|prefix| {
+                segment
+                    .strip_prefix(name)
+                    .and_then(|s| s.strip_prefix('='))
+                    .is_some_and(|value| value.starts_with(prefix))
+            })
+        })
+    };
+    let dirty_path =
+        legacy.is_some() || (url.path().contains('=') && url.path().split('/').any(path_ref));
+    let query = url.query().unwrap_or("");
+    let stripped = |segment: &str| program.strip.iter().any(|e| strip_matches(e, segment));
+    let fixed = match &program.link {
+        LinkRule::Query { fixed } => Some(fixed),
+        _ => None,
+    };
+    let own = |segment: &str| {
+        let raw = segment.split('=').next().unwrap_or("");
+        let is = |name: &str| name_is(raw, name);
+        tokens.keys().any(|k| is(k)) || fixed.is_some_and(|f| f.keys().any(|k| is(k)))
+    };
+    let mut foreign = dirty_path;
+    let mut any = false;
+    for segment in query.split('&').filter(|s| !s.is_empty()) {
+        if stripped(segment) {
+            any = true;
+            if !own(segment) {
+                foreign = true;
+            }
+        }
+    }
+    if !any && !dirty_path {
+        return Cow::Borrowed(url);
+    }
+    let mut out = url.clone();
+    if let Some(asin) = legacy {
+        out.set_path(&format!("/dp/{asin}"));
+    } else if dirty_path {
+        let kept: Vec<&str> = url.path().split('/').filter(|s| !path_ref(s)).collect();
+        out.set_path(&kept.join("/"));
+    }
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .filter(|s| !(foreign && own(s)))
+        .filter(|s| !stripped(s) || (own(s) && !foreign))
+        .collect();
+    let query = kept.join("&");
+    out.set_query(Some(query.as_str()).filter(|q| !q.is_empty()));
+    Cow::Owned(out)
+}
+
 /// What applying a program's rule gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -188,6 +389,8 @@ pub enum Applied {
     Unsupported(String),
 }
 
+/// Applies the program's rule to a product URL, after [`clean`]ing it of foreign
+/// attribution (a wrapper is taken off by [`unwrap_all`] before, in [`affiliate`]).
 pub fn apply(program: &Program, url: &Url, tokens: &Parameters) -> Applied {
     match &program.link {
         LinkRule::Query { fixed } => {
@@ -196,9 +399,11 @@ pub fn apply(program: &Program, url: &Url, tokens: &Parameters) -> Applied {
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
             settings.extend(fixed.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            Applied::Rewritten(set_query_parameters(url, &settings))
+            let url = clean(program, url, tokens);
+            Applied::Rewritten(set_query_parameters(&url, &settings))
         }
         LinkRule::Template { template, optional } => {
+            let url = clean(program, url, tokens);
             let mut out = template.clone();
             for (name, value) in tokens {
                 out = out.replace(&format!("{{{name}}}"), &encode(value));
@@ -301,6 +506,7 @@ mod tests {
                 sensitive: false,
             }],
             link,
+            strip: vec![],
             notes: String::new(),
         }
     }
@@ -377,6 +583,77 @@ mod tests {
             apply(&p, &url, &tokens(&[])),
             Applied::Unsupported(_)
         ));
+    }
+
+    #[test]
+    fn cleaning_strips_named_parameters_and_prefixed_values_only() {
+        let mut p = program("US", &["amazon.com"], query());
+        p.network = AMAZON_NETWORK.into();
+        p.strip = vec!["linkId".into(), "ref=as_li_*".into()];
+        let none = tokens(&[]);
+        let clean_in =
+            |p: &Program, u: &str| clean(p, &parse_product_url(u).unwrap(), &none).to_string();
+        let clean_text = |u: &str| clean_in(&p, u);
+        // Nothing to strip: the URL itself, not a copy.
+        let url = parse_product_url("https://www.amazon.com/dp/B0?ref=sr_1&x=1").unwrap();
+        assert!(matches!(clean(&p, &url, &none), Cow::Borrowed(_)));
+        assert_eq!(
+            clean_text("https://www.amazon.com/dp/B0?link%49d=1&ref=as_li_tl&ref=sr_1#f"),
+            "https://www.amazon.com/dp/B0?ref=sr_1#f"
+        );
+        assert_eq!(
+            clean_text("https://www.amazon.com/dp/B0/ref=as_li_ss_tl?linkId=1"),
+            "https://www.amazon.com/dp/B0"
+        );
+        assert_eq!(
+            clean_text("https://www.amazon.com/exec/obidos/ASIN/B000000001/x-20/ref=nosim?a=1"),
+            "https://www.amazon.com/dp/B000000001?a=1"
+        );
+        // Not a 10-character ASIN: not a legacy form we know.
+        assert_eq!(
+            clean_text("https://www.amazon.com/o/ASIN/short/x-20"),
+            "https://www.amazon.com/o/ASIN/short/x-20"
+        );
+        // Only the Amazon network's programs have legacy forms.
+        let mut other = p.clone();
+        other.network = "Other".into();
+        assert_eq!(
+            clean_in(&other, "https://www.amazon.com/o/ASIN/B000000001/x-20"),
+            "https://www.amazon.com/o/ASIN/B000000001/x-20"
+        );
+    }
+
+    #[test]
+    fn wrappers_are_found_by_their_templates() {
+        let p = program(
+            "W",
+            &["walmart.com"],
+            LinkRule::Template {
+                template: "https://goto.walmart.com/c/{tag}/1/9383?u={url}".into(),
+                optional: BTreeMap::new(),
+            },
+        );
+        let programs = vec![p];
+        let unwrap =
+            |u: &str| unwrap_link(&programs, &parse_product_url(u).unwrap()).map(|u| u.to_string());
+        assert_eq!(
+            unwrap("https://goto.walmart.com/c/9/8/7?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F1"),
+            Some("https://www.walmart.com/ip/1".into())
+        );
+        // Not the template's path, no {url} parameter, or not an http(s) URL inside.
+        assert_eq!(
+            unwrap("https://goto.walmart.com/x?u=https%3A%2F%2Fa.b%2F"),
+            None
+        );
+        assert_eq!(
+            unwrap("https://goto.walmart.com/c/9/8/7?v=https%3A%2F%2Fa.b%2F"),
+            None
+        );
+        assert_eq!(
+            unwrap("https://goto.walmart.com/c/9/8/7?u=javascript%3Ax"),
+            None
+        );
+        assert_eq!(unwrap("https://www.walmart.com/ip/1"), None);
     }
 
     #[test]

@@ -40,6 +40,13 @@ pub struct Program {
     pub disabled: bool,
     pub parameters: Vec<ProgramParameter>,
     pub link: LinkRule,
+    /// Query parameters that carry someone else's attribution, removed from a link
+    /// before our tokens are set: a parameter name (`linkId`), or `name=prefix*` for
+    /// a parameter only when its value starts with `prefix` (`ref=as_li_*`; Amazon
+    /// also puts that one in the path as a `/ref=as_li_...` segment, which goes too).
+    /// Absent in older catalog files: nothing is stripped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strip: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
 }

@@ -207,6 +207,7 @@ mod tests {
             link: LinkRule::Query {
                 fixed: Default::default(),
             },
+            strip: vec![],
             notes: String::new(),
         }
     }

@@ -4,9 +4,10 @@
 
 use affiliation::catalog::parse_catalog;
 use affiliation::link::{
-    apply, find_program, parse_product_url, Applied, LinkError, MAX_URL_BYTES, SHORT_LINK_HOSTS,
+    affiliate, apply, find_program, parse_product_url, unwrap_all, Applied, LinkError,
+    MAX_URL_BYTES, SHORT_LINK_HOSTS,
 };
-use affiliation::model::{LinkRule, Parameters, Program};
+use affiliation::model::{Level, LinkRule, Parameters, Program, TokenRecord, TokenView};
 use affiliation::validation::{validate_parameters, Patterns};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -927,4 +928,303 @@ fn urls_that_cannot_be_product_links_are_refused() {
         parse_product_url(&format!("https://www.amazon.com/{}", "%41".repeat(4000))),
         Err(LinkError::TooLong)
     );
+}
+
+// ---- cleaning and unwrapping -----------------------------------------------------
+
+/// The user's tokens for every enabled program: each parameter's example (`all`), or
+/// only the required ones.
+fn user_tokens(programs: &[Program], all: bool) -> Vec<TokenView> {
+    programs
+        .iter()
+        .map(|p| {
+            let parameters: Parameters = p
+                .parameters
+                .iter()
+                .filter(|param| !param.example.is_empty() && (all || param.required))
+                .map(|param| (param.name.clone(), param.example.clone()))
+                .collect();
+            TokenView {
+                record: TokenRecord {
+                    guid: uuid::Uuid::new_v4(),
+                    owner_id: 1,
+                    level: Level::User,
+                    program_guid: p.program_guid,
+                    parameters,
+                    created_at: time::OffsetDateTime::UNIX_EPOCH,
+                    updated_at: time::OffsetDateTime::UNIX_EPOCH,
+                },
+                program_name: p.name.clone(),
+                program_disabled: p.disabled,
+            }
+        })
+        .collect()
+}
+
+fn affiliated(programs: &[Program], tokens: &[TokenView], text: &str) -> String {
+    affiliate(text, programs, &[], tokens)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .url
+}
+
+/// (input, with every example token (true) or the required ones only, expected URL).
+/// Every program with a strip list or a wrapper has rows here.
+const CLEANING: &[(&str, bool, &str)] = &[
+    // Amazon: foreign attribution goes, product parameters stay in order, and the whole
+    // attribution is replaced (so our tag comes last).
+    ("https://www.amazon.com/dp/B0BJMGW6V3?th=1&linkCode=sl1&tag=eiv-20&linkId=8afc&language=en_CA&ref_=as_li_ss_tl", false,
+        "https://www.amazon.com/dp/B0BJMGW6V3?th=1&language=en_CA&tag=mytag-20"),
+    ("https://www.amazon.com/dp/B0BJMGW6V3?th=1&linkCode=sl1&tag=eiv-20&linkId=8afc&language=en_CA&ref_=as_li_ss_tl", true,
+        "https://www.amazon.com/dp/B0BJMGW6V3?th=1&language=en_CA&ascsubtag=newsletter&tag=mytag-20"),
+    ("https://www.amazon.com/dp/B08N5WRWNW?th=1&linkCode=sl1&tag=eiv-20&linkId=8afc&ascsubtag=foo", false,
+        "https://www.amazon.com/dp/B08N5WRWNW?th=1&tag=mytag-20"),
+    ("https://www.amazon.com/Some-Title/dp/B08N5WRWNW/ref=as_li_ss_tl?ie=UTF8&camp=1789&creative=9325&creativeASIN=B08N5WRWNW&linkCode=as2&tag=other-20&linkId=abc#reviews", false,
+        "https://www.amazon.com/Some-Title/dp/B08N5WRWNW?ie=UTF8&tag=mytag-20#reviews"),
+    ("https://www.amazon.com/gp/product/B08N5WRWNW?AssociateTag=other-20&SubscriptionId=AKIAEXAMPLE&psc=1", false,
+        "https://www.amazon.com/gp/product/B08N5WRWNW?psc=1&tag=mytag-20"),
+    // Our own sub-tag replaces theirs in place: nothing else foreign, nothing moves.
+    ("https://www.amazon.com/dp/B08N5WRWNW?ascsubtag=foo&tag=x-20&th=1", true,
+        "https://www.amazon.com/dp/B08N5WRWNW?ascsubtag=newsletter&tag=mytag-20&th=1"),
+    // Amazon's own navigation refs are product-page parameters, not attribution.
+    ("https://www.amazon.com/dp/B08N5WRWNW/ref=sr_1_3?ref_=mw_dp&keywords=kettle", false,
+        "https://www.amazon.com/dp/B08N5WRWNW/ref=sr_1_3?ref_=mw_dp&keywords=kettle&tag=mytag-20"),
+    // Legacy forms carrying a tag in the path become /dp/{ASIN}.
+    ("https://www.amazon.com/exec/obidos/ASIN/0596005423/other-20", false,
+        "https://www.amazon.com/dp/0596005423?tag=mytag-20"),
+    ("https://www.amazon.co.uk/exec/obidos/ASIN/B07XJ8C8F5/other-21/ref=nosim", false,
+        "https://www.amazon.co.uk/dp/B07XJ8C8F5?tag=mytag-21"),
+    ("https://www.amazon.de/o/ASIN/B09B8V1LZ3/other-21?language=en_GB#customerReviews", false,
+        "https://www.amazon.de/dp/B09B8V1LZ3?language=en_GB&tag=mytag-21#customerReviews"),
+    // gp/redirect.html on the same storefront is unwrapped; elsewhere it is left alone.
+    ("https://www.amazon.com/gp/redirect.html?ie=UTF8&location=https%3A%2F%2Fwww.amazon.com%2Fdp%2FB08N5WRWNW%3Fpsc%3D1&tag=other-20&linkCode=ur2&camp=1789&creative=9325", false,
+        "https://www.amazon.com/dp/B08N5WRWNW?psc=1&tag=mytag-20"),
+    ("https://www.amazon.com/gp/redirect.html?location=https%3A%2F%2Fexample.org%2F&tag=other-20", false,
+        "https://www.amazon.com/gp/redirect.html?location=https%3A%2F%2Fexample.org%2F&tag=mytag-20"),
+    // eBay: another partner's campaign and custom id go. A custom id we do not set
+    // marks someone else's link: its whole attribution is replaced and ours comes last;
+    // with ours set too, everything is replaced in place.
+    ("https://www.ebay.com/itm/256123456789?mkevt=1&mkcid=1&mkrid=711-53200-19255-0&campid=5339999999&toolid=10001&customid=theirs&_trksid=p2047675.c100005", false,
+        "https://www.ebay.com/itm/256123456789?_trksid=p2047675.c100005&campid=5338123456&mkcid=1&mkevt=1&mkrid=711-53200-19255-0&toolid=10001"),
+    ("https://www.ebay.com/itm/256123456789?mkevt=1&mkcid=1&mkrid=711-53200-19255-0&campid=5339999999&toolid=10001&customid=theirs&_trksid=p2047675.c100005", true,
+        "https://www.ebay.com/itm/256123456789?mkevt=1&mkcid=1&mkrid=711-53200-19255-0&campid=5338123456&toolid=10001&customid=newsletter&_trksid=p2047675.c100005"),
+    ("https://www.ebay.co.uk/itm/123456789012?customid=theirs&hash=item1", false,
+        "https://www.ebay.co.uk/itm/123456789012?hash=item1&campid=5338123456&mkcid=1&mkevt=1&mkrid=710-53481-19255-0&toolid=10001"),
+    // Impact: someone's tracking link is re-issued with ours, never nested.
+    ("https://goto.walmart.com/c/111111/565706/9383?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F1", false,
+        "https://goto.walmart.com/c/1234567/565706/9383?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F1"),
+    ("https://goto.walmart.com/c/111111/222/9383?veh=aff&sourceid=imp_x&u=https%3A%2F%2Fwww.walmart.com%2Fip%2FSome-Item%2F123%3Fathbdg%3DL1600&subId1=theirs", true,
+        "https://goto.walmart.com/c/1234567/565706/9383?u=https%3A%2F%2Fwww.walmart.com%2Fip%2FSome-Item%2F123%3Fathbdg%3DL1600&sharedid=blog&subId1=newsletter"),
+    ("https://goto.target.com/c/111111/81938/2092?u=https%3A%2F%2Fwww.target.com%2Fp%2F-%2FA-12345678", false,
+        "https://goto.target.com/c/1234567/81938/2092?u=https%3A%2F%2Fwww.target.com%2Fp%2F-%2FA-12345678"),
+    ("https://bestbuy.7tiv.net/c/111111/614286/10014?u=https%3A%2F%2Fwww.bestbuy.com%2Fsite%2F6505727.p", false,
+        "https://bestbuy.7tiv.net/c/1234567/614286/10014?u=https%3A%2F%2Fwww.bestbuy.com%2Fsite%2F6505727.p"),
+    // Awin and Rakuten wrappers, and a wrapper in a wrapper.
+    ("https://www.awin1.com/cread.php?awinmid=6939&awinaffid=999999&clickref=theirs&ued=https%3A%2F%2Fwww.etsy.com%2Flisting%2F1234567890%2Fmug", false,
+        "https://www.awin1.com/cread.php?awinmid=6939&awinaffid=123456&ued=https%3A%2F%2Fwww.etsy.com%2Flisting%2F1234567890%2Fmug"),
+    ("https://awin1.com/cread.php?awinmid=6939&awinaffid=999999&ued=https%3A%2F%2Fwww.etsy.com%2Flisting%2F1", false,
+        "https://www.awin1.com/cread.php?awinmid=6939&awinaffid=123456&ued=https%3A%2F%2Fwww.etsy.com%2Flisting%2F1"),
+    ("https://click.linksynergy.com/deeplink?id=SomeoneElse&mid=3184&murl=https%3A%2F%2Fwww.macys.com%2Fshop%2Fproduct%2Fx%3FID%3D1&u1=theirs", false,
+        "https://click.linksynergy.com/deeplink?id=AbCdEfGh1%2A2&mid=3184&murl=https%3A%2F%2Fwww.macys.com%2Fshop%2Fproduct%2Fx%3FID%3D1"),
+    // The retired LinkShare Walmart link goes to Walmart's current program.
+    ("https://click.linksynergy.com/deeplink?id=SomeoneElse&mid=2149&murl=https%3A%2F%2Fwww.walmart.com%2Fip%2F1", false,
+        "https://goto.walmart.com/c/1234567/565706/9383?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F1"),
+    ("https://goto.walmart.com/c/1/2/9383?u=https%3A%2F%2Fgoto.walmart.com%2Fc%2F111111%2F565706%2F9383%3Fu%3Dhttps%253A%252F%252Fwww.walmart.com%252Fip%252F1", false,
+        "https://goto.walmart.com/c/1234567/565706/9383?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F1"),
+    // A wrapper around a merchant no program covers is left as it is.
+    ("https://www.awin1.com/cread.php?awinmid=1&awinaffid=2&ued=https%3A%2F%2Fshop.example%2Fx", false,
+        "https://www.awin1.com/cread.php?awinmid=1&awinaffid=2&ued=https%3A%2F%2Fshop.example%2Fx"),
+];
+
+#[test]
+fn foreign_attribution_is_cleaned_and_wrappers_are_reissued() {
+    let programs = catalog();
+    let (all, required) = (user_tokens(&programs, true), user_tokens(&programs, false));
+    let mut failures = Vec::new();
+    for (text, with_all, want) in CLEANING {
+        let tokens = if *with_all { &all } else { &required };
+        let got = affiliated(&programs, tokens, text);
+        if got != *want {
+            failures.push(format!("{text}\n   got  {got}\n   want {want}"));
+        }
+        let again = affiliated(&programs, tokens, &got);
+        if again != got {
+            failures.push(format!(
+                "{text}: not idempotent\n   once  {got}\n   twice {again}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_strip_list_and_wrapper_has_cleaning_rows() {
+    let programs = catalog();
+    let covered: BTreeSet<&str> = CLEANING
+        .iter()
+        .filter_map(|(text, _, _)| {
+            let url = unwrap_all(&programs, parse_product_url(text).unwrap());
+            find_program(&programs, &url).map(|p| p.name.as_str())
+        })
+        .collect();
+    // One row per network is enough for the storefronts that share a strip list.
+    for program in programs.iter().filter(|p| !p.disabled) {
+        let wraps = matches!(program.link, LinkRule::Template { .. });
+        if program.strip.is_empty() && !wraps {
+            continue;
+        }
+        let network_covered = programs
+            .iter()
+            .any(|p| p.network == program.network && covered.contains(p.name.as_str()));
+        assert!(
+            covered.contains(program.name.as_str()) || (!wraps && network_covered),
+            "{} has no cleaning row",
+            program.name
+        );
+    }
+    // The strip lists the spec names.
+    let us = program(&programs, AMAZON_US);
+    for name in [
+        "ascsubtag",
+        "linkCode",
+        "linkId",
+        "camp",
+        "creative",
+        "creativeASIN",
+    ] {
+        assert!(us.strip.iter().any(|s| s == name), "{name}");
+    }
+    let ebay = program(&programs, "eBay Partner Network (United States)");
+    for name in ["campid", "customid", "mkcid", "mkrid", "toolid", "mkevt"] {
+        assert!(ebay.strip.iter().any(|s| s == name), "{name}");
+    }
+}
+
+mod idempotence {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A URL of one shipped program: one of its hosts (maybe with a subdomain), a
+    /// product path form, a query mixing product parameters, the program's own
+    /// parameters and its strip names, a fragment, and maybe a known wrapper.
+    fn generated_url() -> impl Strategy<Value = (usize, String, bool)> {
+        let programs = &*PROGRAMS;
+        let count = programs.len();
+        (
+            0..count,
+            0..3usize,
+            0..8usize,
+            prop::collection::vec((0..40usize, "[a-zA-Z0-9_-]{0,6}"), 0..6),
+            prop::option::of("[a-z]{1,6}"),
+            0..5usize,
+            any::<bool>(),
+        )
+            .prop_map(move |(index, sub, form, query, fragment, wrapper, all)| {
+                let p = &programs[index];
+                let host = &p.hosts[index % p.hosts.len()];
+                let host = match sub {
+                    0 => host.clone(),
+                    1 => format!("www.{host}"),
+                    _ => format!("m.{host}"),
+                };
+                let path = match form {
+                    0 => "/dp/B08N5WRWNW".to_string(),
+                    1 => "/Some-Title/dp/B08N5WRWNW/ref=as_li_ss_tl".to_string(),
+                    2 => "/exec/obidos/ASIN/0596005423/other-20".to_string(),
+                    3 => "/o/ASIN/B08N5WRWNW/other-20/ref=nosim".to_string(),
+                    4 => "/gp/product/B08N5WRWNW".to_string(),
+                    5 => "/us/app/x/id123".to_string(),
+                    6 => "/itm/256123456789".to_string(),
+                    _ => "/".to_string(),
+                };
+                let mut names: Vec<String> = vec![
+                    "th".into(),
+                    "psc".into(),
+                    "q".into(),
+                    "ref".into(),
+                    "ref_".into(),
+                ];
+                names.extend(p.parameters.iter().map(|x| x.name.clone()));
+                names.extend(
+                    p.strip
+                        .iter()
+                        .map(|s| s.split('=').next().unwrap().to_string()),
+                );
+                if let LinkRule::Query { fixed } = &p.link {
+                    names.extend(fixed.keys().cloned());
+                }
+                let query: Vec<String> = query
+                    .iter()
+                    .map(|(n, v)| {
+                        let name = &names[n % names.len()];
+                        let value = if n % 3 == 0 {
+                            format!("as_li_{v}")
+                        } else {
+                            v.clone()
+                        };
+                        format!("{name}={value}")
+                    })
+                    .collect();
+                let mut url = format!("https://{host}{path}");
+                if !query.is_empty() {
+                    url.push('?');
+                    url.push_str(&query.join("&"));
+                }
+                if let Some(fragment) = fragment {
+                    url.push('#');
+                    url.push_str(&fragment);
+                }
+                let e = |u: &str| {
+                    percent_encoding::utf8_percent_encode(u, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string()
+                };
+                let url = match wrapper {
+                    1 => format!("https://goto.walmart.com/c/1/2/9383?u={}", e(&url)),
+                    2 => format!(
+                        "https://www.awin1.com/cread.php?awinmid=1&awinaffid=2&ued={}",
+                        e(&url)
+                    ),
+                    3 => format!(
+                        "https://click.linksynergy.com/deeplink?id=x&mid=1&murl={}",
+                        e(&url)
+                    ),
+                    4 if p.network == "Amazon Associates" => format!(
+                        "https://{host}/gp/redirect.html?location={}&tag=other-20",
+                        e(&url)
+                    ),
+                    _ => url,
+                };
+                (index, url, all)
+            })
+    }
+
+    static PROGRAMS: std::sync::LazyLock<Vec<Program>> = std::sync::LazyLock::new(catalog);
+    static TOKENS: std::sync::LazyLock<[Vec<TokenView>; 2]> =
+        std::sync::LazyLock::new(|| [user_tokens(&PROGRAMS, false), user_tokens(&PROGRAMS, true)]);
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        #[test]
+        fn applying_twice_gives_what_applying_once_gives((_, text, all) in generated_url()) {
+            let programs = &*PROGRAMS;
+            let tokens = &TOKENS[usize::from(all)];
+            let once = affiliated(programs, tokens, &text);
+            let twice = affiliated(programs, tokens, &once);
+            prop_assert_eq!(&twice, &once, "from {}", text);
+            // Nothing a strip list names survives, except what we set ourselves.
+            let url = parse_product_url(&once).unwrap();
+            if let Some(program) = find_program(programs, &url) {
+                if matches!(program.link, LinkRule::Query { .. }) {
+                    for (name, value) in url.query_pairs() {
+                        let ours = tokens.iter().any(|t| t.record.program_guid == program.program_guid && t.record.parameters.contains_key(name.as_ref()))
+                            || matches!(&program.link, LinkRule::Query { fixed } if fixed.contains_key(name.as_ref()));
+                        let named = program.strip.iter().any(|s| match s.split_once('=') {
+                            Some((n, prefix)) => n == name && value.starts_with(prefix.trim_end_matches('*')),
+                            None => s == &name,
+                        });
+                        prop_assert!(ours || !named, "{} kept {}={} from {}", once, name, value, text);
+                    }
+                }
+            }
+        }
+    }
 }

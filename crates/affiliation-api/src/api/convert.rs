@@ -75,6 +75,7 @@ pub fn program_info(program: Program) -> AffiliateProgramInfo {
             })
             .collect(),
         link: Some(link_rule(program.link)),
+        strip: Some(program.strip).filter(|s| !s.is_empty()),
     }
 }
 
@@ -135,6 +136,7 @@ pub fn program_draft(request: PutAffiliateProgramRequest) -> ProgramDraft {
             optional: rule.optional,
             reason: rule.reason,
         }),
+        strip: request.strip,
     }
 }
 

@@ -271,6 +271,10 @@ dto! {
         parameters: Vec<AffiliateProgramParameter> as "parameters" in body,
         /// (ours) How the parameters go on a product link.
         link: Option<AffiliateLinkRule> as "link" in body,
+        /// (ours) Query parameters carrying someone else's attribution, removed from a
+        /// link before the tokens are set: names, or name=prefix* (the parameter when
+        /// its value starts with prefix).
+        strip: Option<Vec<String>> as "strip" in body,
     }
 
     /// (ours) The catalog of affiliate programs and the parameters each accepts.
@@ -395,6 +399,10 @@ dto! {
         disabled: bool as "disabled" in body,
         parameters: Option<Vec<AffiliateProgramParameter>> as "parameters" in body,
         link: Option<AffiliateLinkRule> as "link" in body,
+        /// (ours) Query parameters carrying someone else's attribution, removed from a
+        /// link before the tokens are set: names, or name=prefix* (the parameter when
+        /// its value starts with prefix). Absent: none.
+        strip: Option<Vec<String>> as "strip" in body,
     }
 
     pub struct PutAffiliateProgramResponse : BaseResponse {

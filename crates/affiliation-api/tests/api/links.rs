@@ -181,3 +181,277 @@ fn an_unconfirmed_amazon_suffix_is_saved_with_a_warning() {
         clean.text
     );
 }
+
+// ---- cleaning and unwrapping (link-engine.md's examples table) --------------------
+
+/// The catalog program named `name`'s GUID.
+fn program_named(server: &Server, keys: &crate::common::Keys, name: &str) -> String {
+    server.program(keys, |p| p["name"] == name)["programGuid"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn connect(server: &Server, keys: &crate::common::Keys, program: &str, parameters: Value) {
+    let reply = server.call(
+        keys,
+        "POST",
+        "/v4/user-affiliate-tokens",
+        json!({ "programGuid": program, "parameters": parameters }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+/// GET /v4/affiliate-link and the same URL in POST /v4/affiliate-links agree; the answer.
+fn link(server: &Server, keys: &crate::common::Keys, url: &str) -> Value {
+    let reply = server.get(keys, &format!("/v4/affiliate-link?url={}", encoded(url)));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let single = reply.json();
+    let batch = server.call(
+        keys,
+        "POST",
+        "/v4/affiliate-links",
+        json!({ "urls": [url] }),
+    );
+    assert_eq!(batch.status, 200, "{}", batch.text);
+    assert_eq!(batch.json()["links"][0]["url"], single["url"], "{url}");
+    // Applying twice gives what applying once gave.
+    let again = server.get(
+        keys,
+        &format!(
+            "/v4/affiliate-link?url={}",
+            encoded(single["url"].as_str().unwrap())
+        ),
+    );
+    assert_eq!(again.json()["url"], single["url"], "{url} twice");
+    single
+}
+
+/// The examples table of link-engine.md, rows without country, honorExisting or
+/// missingToken: user tokens Amazon US `mytag-20`, Walmart publisher 1234567.
+#[test]
+fn the_spec_examples_of_cleaning_and_unwrapping() {
+    let server = Server::start();
+    let keys = server.add_user("tess", false);
+    connect(
+        &server,
+        &keys,
+        &server.amazon_us(&keys),
+        json!({ "tag": "mytag-20" }),
+    );
+    let walmart = program_named(&server, &keys, "Walmart (Impact)");
+    connect(
+        &server,
+        &keys,
+        &walmart,
+        json!({ "publisherId": "1234567", "adId": "565706" }),
+    );
+    for (input, want) in [
+        (
+            "https://www.amazon.com/dp/B0BJMGW6V3?th=1&linkCode=sl1&tag=eiv-20&linkId=8afc&language=en_CA&ref_=as_li_ss_tl",
+            "https://www.amazon.com/dp/B0BJMGW6V3?th=1&language=en_CA&tag=mytag-20",
+        ),
+        (
+            "https://www.amazon.com/exec/obidos/ASIN/0596005423/other-20",
+            "https://www.amazon.com/dp/0596005423?tag=mytag-20",
+        ),
+        (
+            "https://goto.walmart.com/c/111111/565706/9383?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F1",
+            "https://goto.walmart.com/c/1234567/565706/9383?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F1",
+        ),
+    ] {
+        let answer = link(&server, &keys, input);
+        assert_eq!(answer["url"], want, "{input}");
+        assert_eq!(answer["level"], "user", "{input}");
+        assert_eq!(answer["affiliated"], true, "{input}");
+    }
+}
+
+/// Issue 14's first bug: someone's Impact link came back wrapped a second time.
+#[test]
+fn regression_an_impact_tracking_link_is_reissued_not_nested() {
+    let server = Server::start();
+    let keys = server.add_user("uma", false);
+    let walmart = program_named(&server, &keys, "Walmart (Impact)");
+    connect(
+        &server,
+        &keys,
+        &walmart,
+        json!({ "publisherId": "1234567", "adId": "565706" }),
+    );
+    let answer = link(
+        &server,
+        &keys,
+        "https://goto.walmart.com/c/111111/565706/9383?u=https%3A%2F%2Fwww.walmart.com%2Fip%2F1",
+    );
+    let url = answer["url"].as_str().unwrap();
+    assert_eq!(url.matches("goto.walmart.com").count(), 1, "{url}");
+    assert!(!url.contains("111111"), "{url}");
+    assert_eq!(answer["programGuid"], walmart);
+}
+
+/// Issue 14's second bug: the legacy path kept the other affiliate's tag.
+#[test]
+fn regression_a_legacy_amazon_path_loses_its_tag() {
+    let server = Server::start();
+    let keys = server.add_user("vic", false);
+    connect(
+        &server,
+        &keys,
+        &server.amazon_us(&keys),
+        json!({ "tag": "mytag-20" }),
+    );
+    let answer = link(
+        &server,
+        &keys,
+        "https://www.amazon.com/exec/obidos/ASIN/0596005423/other-20",
+    );
+    let url = answer["url"].as_str().unwrap();
+    assert!(!url.contains("other-20"), "{url}");
+    assert_eq!(url, "https://www.amazon.com/dp/0596005423?tag=mytag-20");
+    let answer = link(
+        &server,
+        &keys,
+        "https://www.amazon.com/o/ASIN/0596005423/other-20",
+    );
+    assert_eq!(
+        answer["url"],
+        "https://www.amazon.com/dp/0596005423?tag=mytag-20"
+    );
+}
+
+/// Issue 14's third bug: the tag was replaced but linkCode, linkId and ascsubtag stayed.
+#[test]
+fn regression_another_affiliates_link_parameters_go_with_their_tag() {
+    let server = Server::start();
+    let keys = server.add_user("wes", false);
+    let amazon = server.amazon_us(&keys);
+    connect(&server, &keys, &amazon, json!({ "tag": "mytag-20" }));
+    let input = "https://www.amazon.com/dp/B08N5WRWNW?th=1&linkCode=sl1&tag=eiv-20&linkId=8afc&ascsubtag=foo";
+    assert_eq!(
+        link(&server, &keys, input)["url"],
+        "https://www.amazon.com/dp/B08N5WRWNW?th=1&tag=mytag-20"
+    );
+    // With a sub-tag of one's own, that one is on the link.
+    let other = server.add_user("xan", false);
+    connect(
+        &server,
+        &other,
+        &amazon,
+        json!({ "tag": "xan-20", "ascsubtag": "mine" }),
+    );
+    assert_eq!(
+        link(&server, &other, input)["url"],
+        "https://www.amazon.com/dp/B08N5WRWNW?th=1&ascsubtag=mine&tag=xan-20"
+    );
+}
+
+/// `strip` is part of a program's definition: PUT takes it, checks it, lists it, and
+/// links use it.
+#[test]
+fn strip_lists_are_defined_checked_and_applied() {
+    let server = Server::start();
+    let admin = server.add_user("root", true);
+    let guid = "5e0c2a8e-1b7d-4c1e-9f3a-2d6b8c4e7a10";
+    let path = format!("/v4/affiliate-programs/{guid}");
+    let definition = |strip: Value| {
+        json!({
+            "name": "Strip Shop",
+            "network": "Test Network",
+            "countries": ["US"],
+            "hosts": ["strip.example"],
+            "parameters": [{ "name": "aff", "displayName": "Affiliate", "required": true, "maxLength": 16 }],
+            "link": { "kind": "query" },
+            "strip": strip,
+        })
+    };
+    let bad = server.call(&admin, "PUT", &path, definition(json!(["ok", "a&b"])));
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert_eq!(
+        bad.field_errors()
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect::<Vec<_>>(),
+        vec!["Program"]
+    );
+    assert!(bad.text.contains("a&b"), "{}", bad.text);
+
+    let put = server.call(
+        &admin,
+        "PUT",
+        &path,
+        definition(json!(["partner", "src=aff_*"])),
+    );
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(
+        put.json()["affiliateProgram"]["strip"],
+        json!(["partner", "src=aff_*"])
+    );
+    let listed = server.program(&admin, |p| p["programGuid"] == guid);
+    assert_eq!(listed["strip"], json!(["partner", "src=aff_*"]));
+    connect(&server, &admin, guid, json!({ "aff": "me" }));
+    assert_eq!(
+        link(
+            &server,
+            &admin,
+            "https://strip.example/p/1?color=red&partner=x&aff=them&src=aff_12&src=home"
+        )["url"],
+        "https://strip.example/p/1?color=red&src=home&aff=me"
+    );
+
+    // Without strip (older definitions), nothing is stripped and the member is absent.
+    let mut plain = definition(Value::Null);
+    plain.as_object_mut().unwrap().remove("strip");
+    let put = server.call(&admin, "PUT", &path, plain);
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert!(
+        put.json()["affiliateProgram"]["strip"].is_null(),
+        "{}",
+        put.text
+    );
+    assert_eq!(
+        link(&server, &admin, "https://strip.example/p/1?partner=x")["url"],
+        "https://strip.example/p/1?partner=x&aff=me"
+    );
+}
+
+/// `catalog export` writes the strip lists; `catalog import` checks them, and a file
+/// without any (an older export) still imports.
+#[test]
+fn catalog_files_carry_strip_lists() {
+    let server = Server::start();
+    let exported = server.cli(&["catalog", "export"]);
+    assert!(exported.status.success());
+    let catalog: Value = serde_json::from_slice(&exported.stdout).unwrap();
+    let programs = catalog["programs"].as_array().unwrap();
+    let us = programs
+        .iter()
+        .find(|p| p["name"] == "Amazon Associates (United States)")
+        .unwrap();
+    assert!(us["strip"].as_array().unwrap().contains(&json!("linkId")));
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("catalog.json");
+    let mut older = catalog.clone();
+    for p in older["programs"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().remove("strip");
+    }
+    std::fs::write(&file, serde_json::to_string(&older).unwrap()).unwrap();
+    let imported = server.cli(&["catalog", "import", file.to_str().unwrap()]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+
+    let mut broken = catalog.clone();
+    broken["programs"][0]["strip"] = json!(["linkId", "linkId"]);
+    std::fs::write(&file, serde_json::to_string(&broken).unwrap()).unwrap();
+    let refused = server.cli(&["catalog", "import", file.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("strip entry \"linkId\" repeated"),
+        "{stderr}"
+    );
+}
