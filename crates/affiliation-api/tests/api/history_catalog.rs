@@ -208,12 +208,7 @@ fn admins_add_change_and_disable_programs() {
 #[test]
 fn catalog_export_and_import_round_trip_through_the_cli() {
     let server = Server::start();
-    let exported = server.cli(&["catalog", "export"]);
-    assert!(
-        exported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&exported.stderr)
-    );
+    let exported = server.cli_ok(&["catalog", "export"]);
     let catalog: Value = serde_json::from_slice(&exported.stdout).unwrap();
     let count = catalog["programs"].as_array().unwrap().len();
     assert!(count >= 20, "the shipped catalog is exported: {count}");
@@ -223,12 +218,7 @@ fn catalog_export_and_import_round_trip_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("catalog.json");
     std::fs::write(&file, serde_json::to_string(&changed).unwrap()).unwrap();
-    let imported = server.cli(&["catalog", "import", file.to_str().unwrap()]);
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
+    let imported = server.cli_ok(&["catalog", "import", file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&imported.stdout)
         .contains(&format!("0 programs added, {count} updated")));
     let again: Value = serde_json::from_slice(&server.cli(&["catalog", "export"]).stdout).unwrap();

@@ -227,25 +227,33 @@ fn link(server: &Server, keys: &crate::common::Keys, url: &str) -> Value {
     single
 }
 
+/// A server with one user whose Amazon US tag is `mytag-20`.
+fn with_amazon_us_tag(username: &str) -> (Server, crate::common::Keys) {
+    let server = Server::start();
+    let keys = server.add_user(username, false);
+    let amazon = server.amazon_us(&keys);
+    connect(&server, &keys, &amazon, json!({ "tag": "mytag-20" }));
+    (server, keys)
+}
+
+/// Connects the user to Walmart (Impact) as publisher 1234567; returns the program.
+fn connect_walmart(server: &Server, keys: &crate::common::Keys) -> String {
+    let walmart = program_named(server, keys, "Walmart (Impact)");
+    connect(
+        server,
+        keys,
+        &walmart,
+        json!({ "publisherId": "1234567", "adId": "565706" }),
+    );
+    walmart
+}
+
 /// The examples table of link-engine.md, rows without country, honorExisting or
 /// missingToken: user tokens Amazon US `mytag-20`, Walmart publisher 1234567.
 #[test]
 fn the_spec_examples_of_cleaning_and_unwrapping() {
-    let server = Server::start();
-    let keys = server.add_user("tess", false);
-    connect(
-        &server,
-        &keys,
-        &server.amazon_us(&keys),
-        json!({ "tag": "mytag-20" }),
-    );
-    let walmart = program_named(&server, &keys, "Walmart (Impact)");
-    connect(
-        &server,
-        &keys,
-        &walmart,
-        json!({ "publisherId": "1234567", "adId": "565706" }),
-    );
+    let (server, keys) = with_amazon_us_tag("tess");
+    connect_walmart(&server, &keys);
     for (input, want) in [
         (
             "https://www.amazon.com/dp/B0BJMGW6V3?th=1&linkCode=sl1&tag=eiv-20&linkId=8afc&language=en_CA&ref_=as_li_ss_tl",
@@ -272,13 +280,7 @@ fn the_spec_examples_of_cleaning_and_unwrapping() {
 fn regression_an_impact_tracking_link_is_reissued_not_nested() {
     let server = Server::start();
     let keys = server.add_user("uma", false);
-    let walmart = program_named(&server, &keys, "Walmart (Impact)");
-    connect(
-        &server,
-        &keys,
-        &walmart,
-        json!({ "publisherId": "1234567", "adId": "565706" }),
-    );
+    let walmart = connect_walmart(&server, &keys);
     let answer = link(
         &server,
         &keys,
@@ -293,14 +295,7 @@ fn regression_an_impact_tracking_link_is_reissued_not_nested() {
 /// Issue 14's second bug: the legacy path kept the other affiliate's tag.
 #[test]
 fn regression_a_legacy_amazon_path_loses_its_tag() {
-    let server = Server::start();
-    let keys = server.add_user("vic", false);
-    connect(
-        &server,
-        &keys,
-        &server.amazon_us(&keys),
-        json!({ "tag": "mytag-20" }),
-    );
+    let (server, keys) = with_amazon_us_tag("vic");
     let answer = link(
         &server,
         &keys,
@@ -437,12 +432,7 @@ fn catalog_files_carry_strip_lists() {
         p.as_object_mut().unwrap().remove("strip");
     }
     std::fs::write(&file, serde_json::to_string(&older).unwrap()).unwrap();
-    let imported = server.cli(&["catalog", "import", file.to_str().unwrap()]);
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
+    server.cli_ok(&["catalog", "import", file.to_str().unwrap()]);
 
     let mut broken = catalog.clone();
     broken["programs"][0]["strip"] = json!(["linkId", "linkId"]);

@@ -196,12 +196,7 @@ fn an_sqlite_deployment_moves_to_postgres_without_losing_anything() {
         .collect();
 
     let export_file = dir.path().join("export.jsonl");
-    let exported = source.cli(&["export", "--output", export_file.to_str().unwrap()]);
-    assert!(
-        exported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&exported.stderr)
-    );
+    source.cli_ok(&["export", "--output", export_file.to_str().unwrap()]);
     let imported = Command::new(crate::common::BIN)
         .args([
             "import",

@@ -231,6 +231,17 @@ impl Server {
             .expect("run the CLI")
     }
 
+    /// Runs the CLI against this server's database and asserts it succeeded.
+    pub fn cli_ok(&self, args: &[&str]) -> std::process::Output {
+        let output = self.cli(args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
     pub fn add_user(&self, username: &str, admin: bool) -> Keys {
         let mut args = vec!["users", "add", username, "--json"];
         if admin {
