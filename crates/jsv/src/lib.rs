@@ -19,10 +19,12 @@
 
 mod de;
 mod error;
+mod pretty;
 mod ser;
 
 pub use de::{Deserializer, MAX_DEPTH};
 pub use error::{Error, Result};
+pub use pretty::pretty;
 pub use ser::Serializer;
 
 use serde::{Deserialize, Serialize};

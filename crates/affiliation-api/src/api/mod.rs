@@ -150,7 +150,7 @@ pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
             .route(Verb::Put, "/v4/groups/{groupId}/group-affiliate-tokens/{guid}")
             .summary("Update user's group affiliate info for specific program")
             .notes("List of user's group currently connected affiliate programs (including assigned GUID per program) \
-may be retrieved by calling the GET /v3/group-affiliate-tokens endpoint. Please note that parameter names must match \
+may be retrieved by calling the GET /v3/group-affiliate-tokens endpoint.\nPlease note that parameter names must match \
 the information we have for the affiliate network, this information may be obtained using the GET /v3/affiliate-programs endpoint.")
             .authenticated(call(app, levels::replace)),
         operation::<DeleteGroupAffiliateTokensRequest, DeleteGroupAffiliateTokensResponse>()

@@ -9,6 +9,7 @@ mod history_catalog;
 mod links;
 mod metadata;
 mod nodes;
+mod pages;
 mod postgres;
 mod service;
 mod tenancy;

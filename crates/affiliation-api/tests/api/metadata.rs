@@ -295,14 +295,13 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
         let name = op["request"]["name"].as_str().unwrap();
         let response = op["response"]["name"].as_str().unwrap();
         let shown = reachable_types(&types, &[name, response]);
-        // The request and its bases: their field tables say where each member travels.
-        let mut request_chain = vec![name.to_string()];
-        while let Some(base) = types[request_chain.last().unwrap()]["inherits"]["name"].as_str() {
-            request_chain.push(base.to_string());
-        }
         for fmt in FORMATS {
-            for lang in LANGUAGES {
-                let path = format!("/{fmt}/metadata?op={name}&lang={lang}");
+            // Without `lang` a page shows the field tables; with one, the DTOs in it.
+            for lang in std::iter::once(None).chain(LANGUAGES.map(Some)) {
+                let path = match lang {
+                    Some(lang) => format!("/{fmt}/metadata?op={name}&lang={lang}"),
+                    None => format!("/{fmt}/metadata?op={name}"),
+                };
                 let reply = fetch_ok(&server, &path);
                 pages += 1;
                 assert!(
@@ -317,10 +316,12 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
                     panic!("{path} is not well-formed HTML: {problem}");
                 }
                 assert!(page.contains(&format!("<h2>{name}</h2>")), "{path}");
-                assert!(
-                    page.contains(&format!("HTTP + {}", fmt.to_uppercase())),
-                    "{path}"
-                );
+                let shown_format = if fmt == "jsonl" {
+                    "OTHER"
+                } else {
+                    &fmt.to_uppercase()
+                };
+                assert!(page.contains(&format!("HTTP + {shown_format}")), "{path}");
                 for route in op["routes"].as_array().unwrap() {
                     let route_path = html_escape(route["path"].as_str().unwrap());
                     assert!(
@@ -328,19 +329,45 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
                         "{path} lacks its route {route_path}"
                     );
                 }
+                let Some(lang) = lang else {
+                    for ty in &shown {
+                        let type_name = ty["name"].as_str().unwrap();
+                        assert!(
+                            page.contains(&format!("<h3>{type_name} Parameters:</h3>")),
+                            "{path} has no field table for {type_name}"
+                        );
+                        for property in ty["properties"].as_array().unwrap() {
+                            let pascal = property["name"].as_str().unwrap();
+                            assert!(
+                                page.contains(&format!("<tr><td>{pascal}</td>")),
+                                "{path}: the field table of {type_name} lacks {pascal}"
+                            );
+                        }
+                    }
+                    // The request's own members say where they travel.
+                    for property in types[name]["properties"].as_array().unwrap() {
+                        let pascal = property["name"].as_str().unwrap();
+                        let param_type = property["paramType"].as_str().unwrap();
+                        assert!(
+                            page.contains(&format!("<tr><td>{pascal}</td><td>{param_type}</td>")),
+                            "{path}: {name}.{pascal} is not shown as a {param_type} parameter"
+                        );
+                    }
+                    continue;
+                };
                 let code = page
-                    .split("<pre>")
+                    .split("<pre class=\"dtos\">")
                     .nth(1)
                     .expect("the DTO code block")
                     .split("</pre>")
                     .next()
                     .unwrap();
+                assert!(
+                    !page.contains(" Parameters:</h3>"),
+                    "{path} shows field tables"
+                );
                 for ty in &shown {
                     let type_name = ty["name"].as_str().unwrap();
-                    assert!(
-                        page.contains(&format!("<h3>{type_name}")),
-                        "{path} has no field table for {type_name}"
-                    );
                     let declared = match lang {
                         "python" => format!("class {type_name}"),
                         "typescript" => format!("export class {type_name}"),
@@ -353,17 +380,6 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
                     for property in ty["properties"].as_array().unwrap() {
                         let pascal = property["name"].as_str().unwrap();
                         let wire = property["dataMember"]["name"].as_str().unwrap();
-                        assert!(
-                            page.contains(&format!("<tr><td>{pascal}</td>")),
-                            "{path}: the field table of {type_name} lacks {pascal}"
-                        );
-                        if request_chain.iter().any(|r| r == type_name) {
-                            let param_type = property["paramType"].as_str().unwrap();
-                            assert!(
-                                page.contains(&format!("<tr><td>{pascal}</td><td>{param_type}</td>")),
-                                "{path}: {type_name}.{pascal} is not shown as a {param_type} parameter"
-                            );
-                        }
                         let member = match lang {
                             "python" => format!("    {}: ", snake_case(wire)),
                             "typescript" => format!("    public {wire}"),
@@ -378,7 +394,10 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
             }
         }
     }
-    assert_eq!(pages, operations.len() * FORMATS.len() * LANGUAGES.len());
+    assert_eq!(
+        pages,
+        operations.len() * FORMATS.len() * (LANGUAGES.len() + 1)
+    );
 }
 
 #[test]

@@ -118,7 +118,7 @@ async fn format_page<A: Authenticator>(
         None => description.index_page(),
         Some(name) => match description.operation(name) {
             Some(op) => {
-                let lang = query_value(&query, "lang").unwrap_or("python");
+                let lang = query_value(&query, "lang");
                 description.operation_page(op, format, lang, &base_url_of(&parts.headers))
             }
             None => {

@@ -6,6 +6,7 @@ mod csharp;
 mod openapi;
 mod pages;
 mod python;
+mod samples;
 mod typescript;
 
 use crate::{Binding, Member, Operation, RouteDecl, TypeInfo, ValueKind, Verb};
@@ -148,7 +149,7 @@ impl ServiceDescription {
         &self,
         op: &OperationInfo,
         format: crate::Format,
-        language: &str,
+        language: Option<&str>,
         base_url: &str,
     ) -> String {
         pages::operation(self, op, format, language, base_url)
@@ -221,38 +222,6 @@ fn collect(ty: &TypeInfo, out: &mut Vec<TypeInfo>, seen: &mut HashSet<&'static s
         }
     }
     out.push(ty.clone());
-}
-
-/// A placeholder value for samples: `String`, `0`, `false`, one item per list.
-pub fn sample_value(ty: &TypeInfo, depth: usize) -> Value {
-    let mut object = serde_json::Map::new();
-    for member in &ty.members {
-        object.insert(member.name.to_string(), sample_member(member, depth));
-    }
-    Value::Object(object)
-}
-
-fn sample_member(member: &Member, depth: usize) -> Value {
-    let nested = member.nested.map(|n| n());
-    let scalar = |type_name: &str| match type_name {
-        "bool" => json!(false),
-        "uint" | "int" | "long" | "ulong" => json!(0),
-        "double" => json!(0.0),
-        _ => json!("String"),
-    };
-    match member.kind {
-        ValueKind::Map => json!({ "String": "String" }),
-        ValueKind::List => match nested {
-            Some(item) if depth < 3 => json!([sample_value(&item, depth + 1)]),
-            Some(_) => json!([]),
-            None => json!([scalar(&member.item_element)]),
-        },
-        ValueKind::Object => match nested {
-            Some(item) if depth < 3 => sample_value(&item, depth + 1),
-            _ => json!({}),
-        },
-        _ => scalar(&member.type_name),
-    }
 }
 
 /// Members of a request that travel in the body on a given route.

@@ -1,16 +1,19 @@
 //! The HTML metadata pages: an index of operations and one page per operation and
 //! format, like the original's (routes, field tables, DTOs, sample HTTP).
 
-use super::{body_members, sample_value, OperationInfo, ServiceDescription};
+use super::samples::sample_value;
+use super::{body_members, OperationInfo, ServiceDescription};
 use crate::codec::escape_html;
 use crate::{pascal_case, Format, TypeInfo};
+use serde_json::Value;
 use std::collections::HashSet;
 use std::fmt::Write;
 
 pub const STYLE: &str = "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}\
 table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
 th{background:#f4f4f4}pre{background:#f8f8f8;border:1px solid #ddd;padding:1em;overflow:auto}.verb{font-weight:bold;color:#06c}\
-.auth{color:#a60}</style>";
+.auth{color:#a60}\
+nav.langs a{margin-right:.8em}nav.langs a::before{content:attr(data-label)}</style>";
 
 const FORMATS: [Format; 5] = [
     Format::Json,
@@ -68,37 +71,47 @@ OpenAPI: <a href=\"/openapi.json\">/openapi.json</a>, <a href=\"/openapi\">brows
     out
 }
 
+/// One operation's page in one format: without `language`, the field tables of its DTOs;
+/// with one, its DTOs in that language. Laid out like the original's page, down to the
+/// line breaks between blocks, so that its text reads as the original's does.
 pub fn operation(
     service: &ServiceDescription,
     op: &OperationInfo,
     format: Format,
-    language: &str,
+    language: Option<&str>,
     base_url: &str,
 ) -> String {
     let service_name = escape_html(service.service_name);
     let name = escape_html(op.name);
     let mut out = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{name} | {service_name}</title>{STYLE}</head><body>\
-<p><a href=\"/metadata\">&lt;back to all web services</a></p><h1>{service_name}</h1><h2>{name}</h2>"
+<h1>{service_name}</h1>\n\n<p><a href=\"/metadata\">&lt;back to all web services</a></p>\n\n<h2>{name}</h2>\n\n"
     );
     if op.requires_auth {
-        out.push_str("<p class=\"auth\">Requires Authentication</p>");
+        out.push_str("<p class=\"auth\">Requires Authentication</p>\n");
     }
     routes_table(&mut out, op);
-    let mut shown = HashSet::new();
-    field_tables(&mut out, &op.request, true, &mut shown);
-    field_tables(&mut out, &op.response, false, &mut shown);
-    dto_section(&mut out, service, op, language);
+    match language.and_then(DtoLanguage::from_name) {
+        Some(language) => dto_section(&mut out, service, op, language),
+        None => {
+            let mut shown = HashSet::new();
+            let request_paths: Vec<&str> = op.routes.iter().map(|r| r.path).collect();
+            field_tables(&mut out, &op.request, Some(&request_paths), &mut shown);
+            field_tables(&mut out, &op.response, None, &mut shown);
+            language_links(&mut out, op.name);
+            out.push('\n');
+        }
+    }
     http_samples(&mut out, service, op, format, base_url);
     out
 }
 
 fn routes_table(out: &mut String, op: &OperationInfo) {
-    out.push_str("<p>The following routes are available for this service:</p><table>");
+    out.push_str("<p>The following routes are available for this service:</p>\n<table>");
     for route in &op.routes {
         let _ = write!(
             out,
-            "<tr><td class=\"verb\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"verb\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             route.verb.as_str(),
             escape_html(route.path),
             escape_html(op.summary),
@@ -108,30 +121,112 @@ fn routes_table(out: &mut String, op: &OperationInfo) {
     out.push_str("</table>");
 }
 
-/// The operation's own DTOs in one client language, with links to the others.
-fn dto_section(out: &mut String, service: &ServiceDescription, op: &OperationInfo, language: &str) {
-    let name = escape_html(op.name);
-    let language = match language {
-        "typescript" | "csharp" => language,
-        _ => "python",
-    };
-    let own = service.only(op);
-    let code = match language {
-        "typescript" => own.typescript(None),
-        "csharp" => own.csharp(None),
-        _ => own.python(None),
-    };
+/// The client languages a page can show DTOs in.
+#[derive(Clone, Copy)]
+enum DtoLanguage {
+    Python,
+    TypeScript,
+    CSharp,
+}
+
+impl DtoLanguage {
+    const ALL: [DtoLanguage; 3] = [
+        DtoLanguage::Python,
+        DtoLanguage::TypeScript,
+        DtoLanguage::CSharp,
+    ];
+
+    fn from_name(name: &str) -> Option<DtoLanguage> {
+        DtoLanguage::ALL
+            .into_iter()
+            .find(|l| l.name().eq_ignore_ascii_case(name))
+    }
+
+    /// As in `?lang=`.
+    fn name(self) -> &'static str {
+        match self {
+            DtoLanguage::Python => "python",
+            DtoLanguage::TypeScript => "typescript",
+            DtoLanguage::CSharp => "csharp",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            DtoLanguage::Python => "Python",
+            DtoLanguage::TypeScript => "TypeScript",
+            DtoLanguage::CSharp => "C#",
+        }
+    }
+
+    fn code(self, service: &ServiceDescription) -> String {
+        match self {
+            DtoLanguage::Python => service.python(None),
+            DtoLanguage::TypeScript => service.typescript(None),
+            DtoLanguage::CSharp => service.csharp(None),
+        }
+    }
+}
+
+/// The operation's own DTOs in one client language, then the way to the other languages.
+fn dto_section(
+    out: &mut String,
+    service: &ServiceDescription,
+    op: &OperationInfo,
+    language: DtoLanguage,
+) {
+    let code = language.code(&service.only(op));
     let _ = write!(
         out,
-        "<h3>{} {name} DTOs</h3><p>Other languages: <a href=\"?op={name}&amp;lang=python\">Python</a> \
-<a href=\"?op={name}&amp;lang=typescript\">TypeScript</a> <a href=\"?op={name}&amp;lang=csharp\">C#</a></p><pre>{}</pre>",
-        match language {
-            "typescript" => "TypeScript",
-            "csharp" => "C#",
-            _ => "Python",
-        },
-        escape_html(&code)
+        "<pre class=\"dtos\">{}\n</pre>\n<h3>{} {} DTOs</h3>",
+        escape_html(code.trim_end()),
+        language.label(),
+        escape_html(op.name)
     );
+    language_links(out, op.name);
+    out.push_str("\n\n");
+}
+
+/// Links to the page in every language. Their labels come from the style sheet, so the
+/// page's text stays the original's (which draws its language menu with script).
+fn language_links(out: &mut String, op_name: &str) {
+    out.push_str("<nav class=\"langs\">");
+    for language in DtoLanguage::ALL {
+        let _ = write!(
+            out,
+            "<a href=\"?op={}&amp;lang={}\" aria-label=\"{label}\" data-label=\"{label}\"></a>",
+            escape_html(op_name),
+            language.name(),
+            label = escape_html(language.label()),
+        );
+    }
+    out.push_str("</nav>");
+}
+
+/// The media type a page shows for a format: JSV as `text/jsv`, as the original's page does.
+fn shown_media_type(format: Format) -> &'static str {
+    match format {
+        Format::Jsv => "text/jsv",
+        other => other.content_type().split(';').next().unwrap_or_default(),
+    }
+}
+
+/// The format's name in the page's wording. JSONL's page says "other", a quirk of
+/// ServiceStack's page (it has no name for formats registered late) kept as the original shows it.
+fn shown_format_name(format: Format) -> &'static str {
+    match format {
+        Format::Jsonl => "other",
+        other => other.name(),
+    }
+}
+
+/// A sample body as the page shows it: JSV indented, XML as encoded, the rest compact JSON.
+fn sample_text(format: Format, value: &Value, ty: &TypeInfo, namespace: &str) -> String {
+    match format {
+        Format::Jsv => jsv::pretty(&jsv::to_string(value).unwrap_or_default()),
+        Format::Xml => String::from_utf8_lossy(&format.encode(value, ty, namespace)).into_owned(),
+        _ => value.to_string(),
+    }
 }
 
 /// Sample HTTP request and response in `format`.
@@ -142,17 +237,27 @@ fn http_samples(
     format: Format,
     base_url: &str,
 ) {
-    let fmt = format.name();
+    let shown = shown_format_name(format);
     let _ = write!(
         out,
-        "<p>To override the Content-type in your clients, use the HTTP Accept Header, append the .{fmt} suffix or ?format={fmt}</p>\
-<h3>HTTP + {upper}</h3><p>The following are sample HTTP requests and responses. The placeholders shown need to be replaced with actual values.</p>",
-        upper = fmt.to_uppercase()
+        "<p>To override the Content-type in your clients, use the HTTP Accept Header, append the .{shown} suffix or ?format={shown}</p>\n\n"
+    );
+    if format == Format::Json {
+        out.push_str(
+            "<p>To embed the response in a jsonp callback, append ?callback=myCallback</p>\n\n",
+        );
+    }
+    let _ = write!(
+        out,
+        "<h3>HTTP + {}</h3>\n\n<p>The following are sample HTTP requests and responses. \
+The placeholders shown need to be replaced with actual values.</p>\n\n",
+        shown.to_uppercase()
     );
     let route = &op.routes[0];
-    let content_type = format.content_type().split(';').next().unwrap_or_default();
+    let media_type = shown_media_type(format);
+    // The trailing spaces after the request line and Host are the original's.
     let mut request = format!(
-        "{} {} HTTP/1.1\nHost: {}\nAccept: {content_type}\n",
+        "{} {} HTTP/1.1 \nHost: {} \nAccept: {media_type}\n",
         route.verb.as_str(),
         route.path,
         base_url.split("://").nth(1).unwrap_or(base_url)
@@ -168,11 +273,10 @@ fn http_samples(
                 body_names.contains(&k.as_str()) || route.path.contains(&format!("{{{k}}}"))
             });
         }
-        let body = format.encode(&sample, &op.request, service.namespaces.0);
+        let body = sample_text(format, &sample, &op.request, service.namespaces.0);
         let _ = write!(
             request,
-            "Content-Type: {content_type}\nContent-Length: length\n\n{}",
-            String::from_utf8_lossy(&body)
+            "Content-Type: {media_type}\nContent-Length: length\n\n{body}\n"
         );
     }
     let mut sample_response = sample_value(&op.response, 0);
@@ -184,62 +288,72 @@ fn http_samples(
             );
         }
     }
-    let response_body = format.encode(&sample_response, &op.response, service.namespaces.1);
+    let response_body = sample_text(format, &sample_response, &op.response, service.namespaces.1);
     let response = format!(
-        "HTTP/1.1 200 OK\nContent-Type: {content_type}\nContent-Length: length\n\n{}",
-        String::from_utf8_lossy(&response_body)
+        "HTTP/1.1 200 OK\nContent-Type: {media_type}\nContent-Length: length\n\n{response_body}"
     );
     let _ = write!(
         out,
-        "<pre>{}</pre><pre>{}</pre></body></html>",
+        "<pre class=\"request\">{}</pre><pre class=\"response\">{}</pre></body></html>",
         escape_html(&request),
         escape_html(&response)
     );
 }
 
-/// The type's table (its own members), then its base's, then nested types'.
+/// The type's table (its own members), then its base's, then nested types', as the
+/// original lists them. `request_paths` is given for the request type itself: its own
+/// members say where they travel (path, query, body); every other member is "form", as
+/// the original's tables show them.
 fn field_tables(
     out: &mut String,
     ty: &TypeInfo,
-    is_request: bool,
+    request_paths: Option<&[&str]>,
     shown: &mut HashSet<&'static str>,
 ) {
     if !shown.insert(ty.name) {
         return;
     }
-    let base = ty.base.map(|b| b());
     let _ = write!(
         out,
-        "<h3>{}{}</h3><table><tr><th>Name</th><th>Parameter</th><th>Data Type</th><th>Required</th><th>Description</th></tr>",
+        "<h3>{} Parameters:</h3>\n<table><tr><th>Name</th><th>Parameter</th><th>Data Type</th><th>Required</th><th>Description</th></tr>\n",
         escape_html(ty.name),
-        base.as_ref().map(|b| format!(" : {}", escape_html(b.name))).unwrap_or_default()
     );
     for member in ty.own_members() {
-        let parameter = if is_request {
-            member.binding.as_str()
-        } else {
-            "form"
+        let in_path = |paths: &[&str]| {
+            paths
+                .iter()
+                .any(|p| p.contains(&format!("{{{}}}", member.name)))
         };
+        let parameter = match request_paths {
+            Some(paths) if in_path(paths) => "path",
+            Some(_) => member.binding.as_str(),
+            None => "form",
+        };
+        // "Required" is ServiceStack's [ApiMember(IsRequired)], which the original never
+        // sets: its tables say "No" throughout, and so do ours.
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{parameter}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{parameter}</td><td>{}</td><td>No</td><td>{}</td></tr>\n",
             pascal_case(member.name),
-            escape_html(&member.type_name),
-            if member.optional { "No" } else { "Yes" },
+            escape_html(&shown_type_name(&member.type_name)),
             escape_html(member.description.trim()),
         );
     }
     out.push_str("</table>");
-    if let Some(base) = base {
-        // A request's base holds request members: they keep their path/query/body binding.
-        field_tables(out, &base, is_request, shown);
+    if let Some(base) = ty.base.map(|b| b()) {
+        field_tables(out, &base, None, shown);
     }
     for member in &ty.members {
         if let Some(nested) = member.nested {
             let nested = nested();
             if !super::is_servicestack_type(nested.name) {
-                field_tables(out, &nested, false, shown);
+                field_tables(out, &nested, None, shown);
             }
         }
     }
+}
+
+/// Type arguments separated by ", " as .NET writes them: `Dictionary<string, string>`.
+fn shown_type_name(type_name: &str) -> String {
+    type_name.replace(", ", ",").replace(',', ", ")
 }
