@@ -6,6 +6,7 @@ mod clients;
 mod common;
 mod formats;
 mod history_catalog;
+mod host_behaviours;
 mod links;
 mod metadata;
 mod nodes;

@@ -3,6 +3,7 @@
 
 mod csv;
 mod html;
+mod jsconfig;
 mod xml;
 
 use crate::binding::read_text_value;
@@ -10,6 +11,7 @@ use crate::{TypeInfo, ValueKind};
 use serde_json::Value;
 
 pub use html::escape as escape_html;
+pub use jsconfig::JsConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {

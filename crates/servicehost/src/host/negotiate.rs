@@ -1,8 +1,10 @@
 //! Which format the answer is written in, read once from the request.
 
-use crate::codec::{format_from_accept, format_of_media_type, jsv_alias};
-use crate::Format;
+use crate::codec::{format_from_accept, format_of_media_type, jsv_alias, JsConfig};
+use crate::{Format, TypeInfo};
 use http::{header, HeaderMap, Uri};
+use serde_json::Value;
+use std::borrow::Cow;
 
 /// How the answer is written: the format, and JSONP or a JSV alias when asked for.
 #[derive(Debug, Clone)]
@@ -10,6 +12,8 @@ pub(super) struct Answer {
     pub format: Format,
     pub jsonp_callback: Option<String>,
     pub content_type: &'static str,
+    /// `?jsconfig=` settings, for JSON and JSV answers.
+    pub jsconfig: Option<JsConfig>,
 }
 
 impl Answer {
@@ -18,6 +22,15 @@ impl Answer {
             format,
             jsonp_callback: None,
             content_type: format.content_type(),
+            jsconfig: None,
+        }
+    }
+
+    /// The answer's value as `?jsconfig=` asks it written.
+    pub fn shape<'v>(&self, value: &'v Value, ty: &TypeInfo) -> Cow<'v, Value> {
+        match &self.jsconfig {
+            Some(config) => Cow::Owned(config.apply(value, ty)),
+            None => Cow::Borrowed(value),
         }
     }
 }
@@ -26,6 +39,7 @@ impl Answer {
 pub(super) struct Negotiation<'a> {
     query_format: Option<Format>,
     callback: Option<String>,
+    jsconfig: Option<JsConfig>,
     accept: &'a str,
     pub content_type: &'a str,
     pub query: Vec<(String, String)>,
@@ -45,6 +59,7 @@ impl<'a> Negotiation<'a> {
             callback: query_value(&query, "callback")
                 .map(sanitize_callback)
                 .filter(|c| !c.is_empty()),
+            jsconfig: query_value(&query, "jsconfig").map(JsConfig::parse),
             accept: header(header::ACCEPT),
             content_type: header(header::CONTENT_TYPE),
             query,
@@ -69,11 +84,15 @@ impl<'a> Negotiation<'a> {
                 format: Format::Json,
                 jsonp_callback: Some(callback.clone()),
                 content_type: "text/javascript; charset=utf-8",
+                jsconfig: None,
             };
         } else if format == Format::Jsv {
             if let Some(alias) = jsv_alias(self.accept, self.content_type) {
                 answer.content_type = alias;
             }
+        }
+        if matches!(answer.format, Format::Json | Format::Jsv | Format::Jsonl) {
+            answer.jsconfig = self.jsconfig.clone();
         }
         answer
     }

@@ -94,7 +94,14 @@ impl<A: Authenticator> Inner<A> {
         answer: &mut Answer,
     ) -> Result<Response, Rejection> {
         let _place = self.admit()?;
-        let route = self.resolve(parts)?;
+        // A form may name the verb in a field, so a form's body is read before routing.
+        let (form, body) = if negotiation.is_form() {
+            check_declared_length(&parts.headers, &self.limits)?;
+            (Some(read_body(body, &self.limits).await?), None)
+        } else {
+            (None, Some(body))
+        };
+        let route = self.resolve(parts, &negotiation.query, form.as_deref())?;
         let op = &self.operations[route.operation];
         *answer = negotiation.answer(route.format, route.predefined);
         let of_op = |rejection: Rejection| rejection.for_operation(op.name);
@@ -103,10 +110,13 @@ impl<A: Authenticator> Inner<A> {
             .map_err(of_op)?;
         let identity = self.authenticate(op, &parts.headers).await.map_err(of_op)?;
         self.authorize(op, identity.as_ref()).map_err(of_op)?;
-        let body = read_body(body, &self.limits)
-            .await
-            .map_err(Rejection::from)
-            .map_err(of_op)?;
+        let body = match (form, body) {
+            (Some(form), _) => form,
+            (None, body) => read_body(body.unwrap_or_default(), &self.limits)
+                .await
+                .map_err(Rejection::from)
+                .map_err(of_op)?,
+        };
         let format = body_format(negotiation, route.format, route.predefined)
             .map_err(Rejection::from)
             .map_err(of_op)?;
@@ -131,12 +141,14 @@ impl<A: Authenticator> Inner<A> {
     }
 
     /// The operation and route values; `X-Http-Method-Override` stands for the verb.
-    fn resolve(&self, parts: &Parts) -> Result<Route, Rejection> {
-        let method = parts
-            .headers
-            .get("x-http-method-override")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(parts.method.as_str());
+    fn resolve(
+        &self,
+        parts: &Parts,
+        query: &[(String, String)],
+        form: Option<&[u8]>,
+    ) -> Result<Route, Rejection> {
+        let method = method_override(parts, query, form);
+        let method = method.as_deref().unwrap_or(parts.method.as_str());
         let path = parts.uri.path();
         let Some(verb) = Verb::parse(method) else {
             return Err(self.unsupported_method(method, path));
@@ -298,4 +310,36 @@ impl<A: Authenticator> Inner<A> {
                 ..Rejection::from(error).for_operation(op.name)
             })
     }
+}
+
+const METHOD_OVERRIDE: &str = "X-Http-Method-Override";
+
+/// The verb a request stands for: the `X-Http-Method-Override` header on any request; on
+/// a POST also a query-string value or form field of that name, as ServiceStack reads it
+/// (a link or a plain HTML form can only GET or POST).
+fn method_override(
+    parts: &Parts,
+    query: &[(String, String)],
+    form: Option<&[u8]>,
+) -> Option<String> {
+    let header = parts
+        .headers
+        .get(METHOD_OVERRIDE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty());
+    if let Some(header) = header {
+        return Some(header.to_string());
+    }
+    if parts.method != http::Method::POST {
+        return None;
+    }
+    let named = |(key, value): &(String, String)| {
+        (key.eq_ignore_ascii_case(METHOD_OVERRIDE) && !value.is_empty()).then(|| value.clone())
+    };
+    let from_form = form.and_then(|body| {
+        form_urlencoded::parse(body)
+            .into_owned()
+            .find_map(|pair| named(&pair))
+    });
+    from_form.or_else(|| query.iter().find_map(named))
 }

@@ -81,7 +81,8 @@ impl<A: Authenticator> Inner<A> {
         ty: &TypeInfo,
         answer: &Answer,
     ) -> Response {
-        let bytes = answer.format.encode(value, ty, self.xml_namespace(ty));
+        let value = answer.shape(value, ty);
+        let bytes = answer.format.encode(&value, ty, self.xml_namespace(ty));
         respond(status, bytes, ty, answer)
     }
 
@@ -91,6 +92,17 @@ impl<A: Authenticator> Inner<A> {
         ty: &TypeInfo,
         answer: &Answer,
     ) -> Response {
+        let shaped: Vec<Value>;
+        let values = match answer.jsconfig {
+            Some(_) => {
+                shaped = values
+                    .iter()
+                    .map(|v| answer.shape(v, ty).into_owned())
+                    .collect();
+                &shaped
+            }
+            None => values,
+        };
         let bytes = answer
             .format
             .encode_list(values, ty, self.xml_namespace(ty));
