@@ -130,47 +130,65 @@ fn python() -> &'static Setup {
 /// node (20 or later) with clients/node's locked packages installed.
 fn node() -> &'static Setup {
     static NODE: OnceLock<Setup> = OnceLock::new();
-    NODE.get_or_init(|| {
-        let version = match Command::new("node").arg("--version").output() {
-            Ok(output) if output.status.success() => {
-                String::from_utf8_lossy(&output.stdout).trim().to_string()
-            }
-            _ => return Setup::Missing("node is not installed".into()),
-        };
-        let major: u32 = version
-            .trim_start_matches('v')
-            .split('.')
-            .next()
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(0);
-        if major < 20 {
-            return Setup::Missing(format!("node {version} is older than 20"));
+    NODE.get_or_init(|| npm_project("node"))
+}
+
+/// node with clients/browser's locked packages (playwright-core), and Debian's chromium.
+fn browser() -> &'static Setup {
+    static BROWSER: OnceLock<Setup> = OnceLock::new();
+    BROWSER.get_or_init(|| {
+        if !Path::new(CHROMIUM).exists() {
+            return Setup::Missing(format!(
+                "{CHROMIUM} is not installed (scripts/client-tests setup installs it)"
+            ));
         }
-        match Command::new("npm").arg("--version").output() {
-            Ok(output) if output.status.success() => {}
-            _ => return Setup::Missing("npm is not installed".into()),
-        }
-        let dir = clients_dir().join("node");
-        let _lock = setup_lock(".node-setup.lock");
-        let lock = match fs::read_to_string(dir.join("package-lock.json")) {
-            Ok(text) => text,
-            Err(e) => return Setup::Failed(format!("read package-lock.json: {e}")),
-        };
-        let stamp = dir.join("node_modules/.installed-package-lock");
-        let installed = install_once(&stamp, &lock, || {
-            run(
-                Command::new("npm")
-                    .args(["ci", "--no-audit", "--no-fund"])
-                    .current_dir(&dir),
-                "npm ci in clients/node",
-            )
-            .map(|_| ())
-        });
-        match installed {
-            Ok(()) => Setup::Ready(PathBuf::from("node")),
-            Err(e) => Setup::Failed(e),
-        }
+        npm_project("browser")
     })
+}
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// node (20 or later) with the locked packages of `clients/{project}` installed.
+fn npm_project(project: &str) -> Setup {
+    let version = match Command::new("node").arg("--version").output() {
+        Ok(output) if output.status.success() => {
+            String::from_utf8_lossy(&output.stdout).trim().to_string()
+        }
+        _ => return Setup::Missing("node is not installed".into()),
+    };
+    let major: u32 = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if major < 20 {
+        return Setup::Missing(format!("node {version} is older than 20"));
+    }
+    match Command::new("npm").arg("--version").output() {
+        Ok(output) if output.status.success() => {}
+        _ => return Setup::Missing("npm is not installed".into()),
+    }
+    let dir = clients_dir().join(project);
+    let _lock = setup_lock(&format!(".{project}-setup.lock"));
+    let lock = match fs::read_to_string(dir.join("package-lock.json")) {
+        Ok(text) => text,
+        Err(e) => return Setup::Failed(format!("read package-lock.json: {e}")),
+    };
+    let stamp = dir.join("node_modules/.installed-package-lock");
+    let installed = install_once(&stamp, &lock, || {
+        run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir),
+            &format!("npm ci in clients/{project}"),
+        )
+        .map(|_| ())
+    });
+    match installed {
+        Ok(()) => Setup::Ready(PathBuf::from("node")),
+        Err(e) => Setup::Failed(e),
+    }
 }
 
 fn ready(setup: &'static Setup, test: &str) -> Option<&'static Path> {
@@ -317,23 +335,26 @@ fn schemathesis_finds_no_server_error_and_no_response_outside_the_schema() {
     eprintln!("schemathesis: {}", summary.join(" | "));
 }
 
-#[test]
-fn node_client_drives_the_generated_typescript_dtos() {
-    let test = "node_client_drives_the_generated_typescript_dtos";
-    let Some(node) = ready(node(), test) else {
-        return;
-    };
-    let (server, env) = server_for_clients();
+/// `node --test` on `file` in `clients/{project}`: every test passes, none skipped, at
+/// least `at_least` ran.
+fn node_test(
+    node: &Path,
+    project: &str,
+    file: &str,
+    env: Vec<(&'static str, String)>,
+    server: &Server,
+    at_least: usize,
+) {
     let output = Command::new(node)
-        .args(["--test", "--test-reporter=spec", "client.test.mjs"])
-        .current_dir(clients_dir().join("node"))
+        .args(["--test", "--test-reporter=spec", file])
+        .current_dir(clients_dir().join(project))
         .envs(env)
         .output()
         .expect("run node --test");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "node --test failed: {}\n--- server log\n{}",
+        "node --test {file} failed: {}\n--- server log\n{}",
         describe(&output),
         server.log_text()
     );
@@ -345,7 +366,7 @@ fn node_client_drives_the_generated_typescript_dtos() {
             .unwrap_or_else(|| panic!("no '{label}' count in the node output: {stdout}"))
     };
     assert!(
-        count("pass ") >= 6,
+        count("pass ") >= at_least,
         "node --test ran too few tests: {stdout}"
     );
     assert_eq!(
@@ -353,5 +374,68 @@ fn node_client_drives_the_generated_typescript_dtos() {
         (0, 0, 0),
         "{stdout}"
     );
-    eprintln!("node --test: {} passed", count("pass "));
+    eprintln!("node --test {file}: {} passed", count("pass "));
+}
+
+#[test]
+fn node_client_drives_the_generated_typescript_dtos() {
+    let test = "node_client_drives_the_generated_typescript_dtos";
+    let Some(node) = ready(node(), test) else {
+        return;
+    };
+    let (server, env) = server_for_clients();
+    node_test(node, "node", "client.test.mjs", env, &server, 6);
+}
+
+/// The API Explorer in a real browser (clients/browser/explorer.test.mjs): open /ui, find
+/// and pick PutGroupAffiliateTokensRequest, fill its fields and the API key, send, see
+/// `success: true`; markup in docs and answers stays text. The screenshot is left in
+/// target/browser/explorer.png.
+#[test]
+fn the_api_explorer_sends_an_operation_from_a_real_browser() {
+    let test = "the_api_explorer_sends_an_operation_from_a_real_browser";
+    let Some(node) = ready(browser(), test) else {
+        return;
+    };
+    let (server, mut env) = server_for_clients();
+    let keys = server.add_user("carol", false);
+    let program = server.amazon_us(&keys);
+    let group = server.create_group(&keys, "explored");
+    let guid = server.post_tokens(
+        &keys,
+        &format!("/v4/groups/{group}/group-affiliate-tokens"),
+        serde_json::json!({ "programGuid": program, "parameters": { "tag": "carol-20" } }),
+    );
+    let operations = server.cli_ok(&["operations", "--json"]).stdout;
+    let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser");
+    fs::create_dir_all(&screenshots).expect("create target/browser");
+    env.retain(|(name, _)| *name != "AFFILIATION_API_KEY");
+    env.extend([
+        ("AFFILIATION_API_KEY", keys.api_key.clone()),
+        ("AFFILIATION_GROUP_ID", group.to_string()),
+        ("AFFILIATION_TOKENS_GUID", guid),
+        (
+            "AFFILIATION_PARAMETERS",
+            r#"{"tag": "carolx-20"}"#.to_string(),
+        ),
+        (
+            "AFFILIATION_OPERATIONS",
+            String::from_utf8_lossy(&operations)
+                .lines()
+                .count()
+                .to_string(),
+        ),
+        (
+            "AFFILIATION_SCREENSHOT",
+            screenshots.join("explorer.png").display().to_string(),
+        ),
+    ]);
+    node_test(node, "browser", "explorer.test.mjs", env, &server, 2);
+    let listed = server
+        .get(&keys, &format!("/v4/groups/{group}/group-affiliate-tokens"))
+        .text;
+    assert!(
+        listed.contains("carolx-20"),
+        "the browser's PUT did not land: {listed}"
+    );
 }

@@ -4,6 +4,7 @@
 mod adversarial;
 mod clients;
 mod common;
+mod explorer;
 mod formats;
 mod history_catalog;
 mod host_behaviours;

@@ -6,6 +6,7 @@ use super::negotiate::{query_pairs, query_value, Answer, Negotiation};
 use super::pipeline;
 use super::Inner;
 use crate::admission::Refusal;
+use crate::metadata::explorer;
 use crate::{Authenticator, Format, ServiceError};
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -29,10 +30,15 @@ pub(super) fn routes<A: Authenticator>() -> Router<Host<A>> {
         let route: MethodRouter<Host<A>> = get(serve).fallback(pipeline::operation::<A>);
         router = router.route(path, route);
     }
-    router.route(
-        "/{format}/metadata",
-        get(format_page::<A>).fallback(pipeline::operation::<A>),
-    )
+    router
+        .route(
+            "/{format}/metadata",
+            get(format_page::<A>).fallback(pipeline::operation::<A>),
+        )
+        .route(
+            "/ui/{name}",
+            get(explorer_page::<A>).fallback(pipeline::operation::<A>),
+        )
 }
 
 /// `/health`: 200 while the health check passes, 503 otherwise. Never refused for load.
@@ -61,10 +67,14 @@ enum Page {
     CSharp,
     OpenApi,
     OpenApiBrowser,
+    AppMetadata,
+    Explorer,
+    ExplorerScript,
+    ExplorerStyle,
 }
 
 impl Page {
-    const ROUTES: [(&'static str, Page); 10] = [
+    const ROUTES: [(&'static str, Page); 14] = [
         ("/metadata", Page::Index),
         ("/types", Page::TypesIndex),
         ("/types/metadata", Page::TypesMetadata),
@@ -75,6 +85,10 @@ impl Page {
         ("/openapi.json", Page::OpenApi),
         ("/openapi", Page::OpenApiBrowser),
         ("/docs", Page::OpenApiBrowser),
+        ("/metadata/app.json", Page::AppMetadata),
+        ("/ui", Page::Explorer),
+        ("/ui/assets/explorer.js", Page::ExplorerScript),
+        ("/ui/assets/explorer.css", Page::ExplorerStyle),
     ];
 }
 
@@ -94,8 +108,39 @@ async fn serve_page<A: Authenticator>(host: Host<A>, page: Page, request: Reques
         Page::CSharp => (TEXT, description.csharp(Some(&base_url))),
         Page::OpenApi => (JSON, description.openapi().to_string()),
         Page::OpenApiBrowser => (HTML, description.openapi_page()),
+        Page::AppMetadata => (JSON, description.app_metadata(&base_url).to_string()),
+        Page::Explorer => return explorer_document(HTML, explorer::PAGE),
+        Page::ExplorerScript => return explorer_document(SCRIPT, explorer::SCRIPT),
+        Page::ExplorerStyle => return explorer_document(STYLE, explorer::STYLE),
     };
     document(StatusCode::OK, content_type, body)
+}
+
+/// `/ui/{Name}`: the explorer opened on one operation (it reads the name from its address).
+async fn explorer_page<A: Authenticator>(
+    State(host): State<Host<A>>,
+    Path(name): Path<String>,
+) -> Response {
+    if host.description.operation(&name).is_none() {
+        let error = ServiceError::not_found("The operation does not exist for this service");
+        return host.error_response(&error, None, &Answer::new(Format::Json));
+    }
+    explorer_document(HTML, explorer::PAGE)
+}
+
+/// The explorer's files, with a policy that lets the page run only our own script.
+fn explorer_document(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = document(StatusCode::OK, content_type, body.to_string());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(explorer::CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// `/{format}/metadata?op=&lang=`: one operation's page for one format.
@@ -140,6 +185,8 @@ fn refuse<A: Authenticator>(host: &Inner<A>, refusal: Refusal, request: &Request
 const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
+const SCRIPT: &str = "text/javascript; charset=utf-8";
+const STYLE: &str = "text/css; charset=utf-8";
 
 fn document(status: StatusCode, content_type: &'static str, body: String) -> Response {
     let mut response = Response::new(Body::from(body));

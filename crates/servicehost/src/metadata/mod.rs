@@ -3,6 +3,7 @@
 //! An operation cannot be missing from any of them, since all read the same list.
 
 mod csharp;
+pub mod explorer;
 mod openapi;
 mod pages;
 mod python;
