@@ -11,22 +11,15 @@ use serde_json::{Map, Value};
 
 /// ServiceStack's `ErrorResponse`: errors raised before an operation is chosen.
 pub(super) fn error_response_type() -> TypeInfo {
-    TypeInfo {
-        name: "ErrorResponse",
-        description: "An error raised before the request reached an operation.",
-        namespace: Some(crate::schema::SERVICESTACK_TYPES_NAMESPACE),
-        base: None,
-        members: vec![crate::Member {
-            name: "responseStatus",
-            type_name: "ResponseStatus".into(),
-            kind: crate::ValueKind::Object,
-            binding: crate::Binding::Body,
-            optional: true,
-            description: "",
-            nested: Some(crate::schema::response_status_type),
-            item_element: "ResponseStatus".into(),
-        }],
-    }
+    TypeInfo::new(
+        "ErrorResponse",
+        "An error raised before the request reached an operation.",
+        vec![crate::schema::member::<Option<crate::ResponseStatus>>(
+            "responseStatus",
+            "",
+        )],
+    )
+    .in_namespace(crate::SERVICESTACK_NAMESPACE)
 }
 
 impl<A: Authenticator> Inner<A> {

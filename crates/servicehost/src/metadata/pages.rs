@@ -235,7 +235,10 @@ fn field_tables(
         field_tables(out, &base, is_request, shown);
     }
     for member in &ty.members {
-        if let Some(nested) = member.nested {
+        for nested in [member.ty.referenced(), member.nested]
+            .into_iter()
+            .flatten()
+        {
             let nested = nested();
             if !super::is_servicestack_type(nested.name) {
                 field_tables(out, &nested, false, shown);
