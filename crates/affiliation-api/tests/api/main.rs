@@ -12,4 +12,5 @@ mod nodes;
 mod postgres;
 mod service;
 mod tenancy;
+mod types;
 mod validation;

@@ -74,7 +74,8 @@ impl<A: Authenticator> Inner<A> {
         ty: &TypeInfo,
         answer: &Answer,
     ) -> Response {
-        let bytes = answer.format.encode(value, ty, self.xml_namespace(ty));
+        let value = self.hints.apply(answer.format, value, ty);
+        let bytes = answer.format.encode(&value, ty, self.xml_namespace(ty));
         respond(status, bytes, ty, answer)
     }
 
@@ -84,9 +85,17 @@ impl<A: Authenticator> Inner<A> {
         ty: &TypeInfo,
         answer: &Answer,
     ) -> Response {
-        let bytes = answer
-            .format
-            .encode_list(values, ty, self.xml_namespace(ty));
+        let hinted: Option<Vec<Value>> = self.hints.needed(answer.format, ty).then(|| {
+            values
+                .iter()
+                .map(|value| self.hints.apply(answer.format, value, ty).into_owned())
+                .collect()
+        });
+        let bytes = answer.format.encode_list(
+            hinted.as_deref().unwrap_or(values),
+            ty,
+            self.xml_namespace(ty),
+        );
         respond(StatusCode::OK, bytes, ty, answer)
     }
 
