@@ -30,7 +30,10 @@ pub use error::{FieldError, ResponseStatus, ServiceError};
 pub use host::Host;
 pub use metadata::{OperationInfo, ServiceDescription};
 pub use operation::{operation, BatchBudget, Operation, OperationBuilder, RouteDecl, Verb};
-pub use schema::{pascal_case, Binding, Dto, Member, TypeInfo, ValueKind, WireType};
+pub use schema::{
+    pascal_case, pascal_from_snake, xml_namespace_of, Binding, DataMemberForm, Dto, Member, Scalar,
+    TypeInfo, TypeKind, TypeRef, ValueKind, WireType, SERVICESTACK_NAMESPACE,
+};
 
 #[doc(hidden)]
 pub use serde;

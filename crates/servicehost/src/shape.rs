@@ -8,7 +8,8 @@ use serde_json::Value;
 /// The scalar types of the wire, by their .NET names.
 fn scalar_expectation(type_name: &str) -> Option<String> {
     Some(match type_name {
-        "string" => "a string".into(),
+        // Guid and DateTime travel as strings; their format is the handler's to judge.
+        "string" | "Guid" | "DateTime" => "a string".into(),
         "bool" => "true or false".into(),
         "uint" => format!("a whole number from 0 to {}", u32::MAX),
         "ulong" => format!("a whole number from 0 to {}", u64::MAX),
@@ -21,7 +22,7 @@ fn scalar_expectation(type_name: &str) -> Option<String> {
 
 fn plural(type_name: &str) -> String {
     match type_name {
-        "string" => "strings".into(),
+        "string" | "Guid" | "DateTime" => "strings".into(),
         "bool" => "booleans (true or false)".into(),
         "uint" | "ulong" | "int" | "long" => "whole numbers".into(),
         "double" => "numbers".into(),
@@ -145,7 +146,7 @@ fn check_object(value: &Value, ty: &TypeInfo, prefix: &str, errors: &mut Vec<Fie
 
 fn invalid_scalar(path: &str, type_name: &str) -> FieldError {
     let kind = match type_name {
-        "string" => ValueKind::String,
+        "string" | "Guid" | "DateTime" => ValueKind::String,
         "bool" => ValueKind::Bool,
         "double" => ValueKind::Number,
         _ => ValueKind::Integer,
@@ -163,7 +164,7 @@ fn scalar_fits(value: &Value, type_name: &str) -> bool {
             .is_some_and(|n| n >= min && n <= max)
     };
     match type_name {
-        "string" => value.is_string(),
+        "string" | "Guid" | "DateTime" => value.is_string(),
         "bool" => value.is_boolean(),
         "uint" => int(0, u32::MAX.into()),
         "ulong" => int(0, u64::MAX.into()),

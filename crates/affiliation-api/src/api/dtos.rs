@@ -4,6 +4,11 @@
 use servicehost::{dto, ResponseStatus};
 use std::collections::BTreeMap;
 
+/// The original's namespace of its concrete domain types (AffiliateProgram, token sets).
+pub const DOMAIN_MODEL: &str = "AffiliationAPI.ServiceModel.DomainModel";
+/// The original's namespace of the interfaces its domain types implement.
+pub const CONTRACTS: &str = "Geniuslink.Affiliation.Contracts";
+
 dto! {
     /// (ours) The paging members of every list request (AutoQuery's names); spliced
     /// into each, not a base type of theirs.
@@ -16,11 +21,11 @@ dto! {
     }
 
     /// The members every token write request has.
-    pub struct AffiliateTokensRequestBase {
+    pub struct AffiliateTokensRequestBase [no_data_contract] {
         /// The user to act for; empty means the caller. Only admins may name another user.
-        username: Option<String> as "username" in body,
+        username: Option<String> as "username" in body [required],
         /// Parameter name to value; names must be the program's parameter names.
-        parameters: Option<BTreeMap<String, String>> as "parameters" in body,
+        parameters: Option<BTreeMap<String, String>> as "parameters" in body [required],
     }
 
     /// The member every response has.
@@ -28,12 +33,32 @@ dto! {
         response_status: Option<ResponseStatus> as "responseStatus" in body,
     }
 
-    /// A program connected by a user or a group, with its tokens.
-    pub struct AffiliateProgram {
+    /// A program with its tokens, as the original's contracts declare it.
+    pub struct IAffiliateProgram [interface, in_namespace(CONTRACTS)] {
+        program_guid: String as "programGuid" in body,
+        affiliate_tokens: BTreeMap<String, String> as "affiliateTokens" in body [idictionary],
+    }
+
+    /// The members of a stored token set (the original's contract).
+    pub struct IAffiliateTokens [interface, in_namespace(CONTRACTS)] {
+        id: Option<String> as "id" in body,
+        created_at_utc: Option<String> as "createdAtUtc" in body [datetime],
+        updated_at_utc: Option<String> as "updatedAtUtc" in body [datetime],
+    }
+
+    /// A user's token set (the original's contract).
+    pub struct IAffiliateTokensSet [interface, in_namespace(CONTRACTS)] {
+        username: Option<String> as "username" in body,
+    }
+
+    /// A program connected by a user or a group, with its tokens. The concrete class
+    /// of the listed IAffiliateProgram items (named in their `__type` hints), so a
+    /// client holding the original's DTOs resolves it.
+    pub struct AffiliateProgram [in_namespace(DOMAIN_MODEL), implements::<IAffiliateProgram>] {
         /// The catalog program's GUID.
         program_guid: String as "programGuid" in body,
         /// Parameter name to value, e.g. tag: mytag-20.
-        affiliate_tokens: BTreeMap<String, String> as "affiliateTokens" in body,
+        affiliate_tokens: BTreeMap<String, String> as "affiliateTokens" in body [idictionary],
         /// (ours) The GUID of this token set, needed by PUT and DELETE.
         affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
         /// (ours) The program's name.
@@ -49,13 +74,14 @@ dto! {
     /// Get the affiliate programs and tokens the user has connected.
     pub struct GetUserAffiliateTokensRequest with Paging {
         /// The user to act for; empty means the caller. Only admins may name another user.
-        username: Option<String> as "username" in query,
+        username: Option<String> as "username" in query [required],
         /// Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
     }
 
     pub struct GetUserAffiliateTokensResponse : BaseResponse {
-        affiliate_programs: Vec<AffiliateProgram> as "affiliateTokensSet" in body,
+        affiliate_programs: Vec<AffiliateProgram> as "affiliateTokensSet" in body
+            [interface_items::<IAffiliateProgram>],
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
     }
@@ -71,21 +97,21 @@ dto! {
     /// Add the user's affiliate info for one program.
     pub struct PostUserAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The program to connect (from GET /v3/affiliate-programs).
-        program_guid: Option<String> as "programGuid" in body,
+        program_guid: Option<String> as "programGuid" in body [required],
     } describing {
         /// The user to act for; empty means the caller.
         username,
     }
 
     pub struct PostUserAffiliateTokensResponse : BaseResponse {
-        success: bool as "success" in body,
-        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
+        success: bool as "success" in body [bare],
+        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body [bare],
     }
 
     /// Update the user's affiliate info for one program.
     pub struct PutUserAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The token set's GUID (affiliateTokensId).
-        guid: Option<String> as "guid" in path,
+        guid: Option<String> as "guid" in path [required],
     } describing {
         /// The user to act for; empty means the caller.
         username,
@@ -94,34 +120,35 @@ dto! {
     }
 
     pub struct PutUserAffiliateTokensResponse : BaseResponse {
-        success: bool as "success" in body,
-        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
+        success: bool as "success" in body [bare],
+        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body [bare],
     }
 
     /// Delete the user's affiliate info for one program.
     pub struct DeleteUserAffiliateTokensRequest {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in query,
+        username: Option<String> as "username" in query [required],
         /// The token set's GUID (affiliateTokensId).
-        guid: Option<String> as "guid" in path,
+        guid: Option<String> as "guid" in path [required],
     }
 
     pub struct DeleteUserAffiliateTokensResponse : BaseResponse {
-        success: bool as "success" in body,
+        success: bool as "success" in body [bare],
     }
 
     /// Get the affiliate override programs and tokens of one group.
     pub struct GetGroupAffiliateTokensRequest with Paging {
         /// The group's id.
-        group_id: u32 as "groupId" in path,
+        group_id: u32 as "groupId" in path [required],
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in query,
+        username: Option<String> as "username" in query [required],
         /// (ours) Include tokens of retired programs.
         include_disabled: bool as "includeDisabled" in query,
     }
 
     pub struct GetGroupAffiliateTokensResponse : BaseResponse {
-        affiliate_programs: Vec<AffiliateProgram> as "affiliatePrograms" in body,
+        affiliate_programs: Vec<AffiliateProgram> as "affiliatePrograms" in body
+            [bare, interface_items::<IAffiliateProgram>],
         /// (ours) How many items there are in all; the answer holds at most take of them.
         total: Option<u32> as "total" in body,
     }
@@ -129,25 +156,25 @@ dto! {
     /// Add group affiliate override info for one program.
     pub struct PostGroupAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The group's id.
-        group_id: u32 as "groupId" in path,
+        group_id: u32 as "groupId" in path [required],
         /// The program to connect (from GET /v3/affiliate-programs).
-        program_guid: Option<String> as "programGuid" in body,
+        program_guid: Option<String> as "programGuid" in body [required],
     } describing {
         /// The user to act for; empty means the caller.
         username,
     }
 
     pub struct PostGroupAffiliateTokensResponse : BaseResponse {
-        success: bool as "success" in body,
-        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
+        success: bool as "success" in body [bare],
+        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body [bare],
     }
 
     /// Update user's group affiliate info for specific program.
     pub struct PutGroupAffiliateTokensRequest : AffiliateTokensRequestBase {
         /// The group's id.
-        group_id: u32 as "groupId" in path,
+        group_id: u32 as "groupId" in path [required],
         /// The token set's GUID (affiliateTokensId).
-        guid: Option<String> as "guid" in path,
+        guid: Option<String> as "guid" in path [required],
     } describing {
         /// The user to act for; empty means the caller.
         username,
@@ -156,22 +183,22 @@ dto! {
     }
 
     pub struct PutGroupAffiliateTokensResponse : BaseResponse {
-        success: bool as "success" in body,
-        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body,
+        success: bool as "success" in body [bare],
+        affiliate_tokens_id: Option<String> as "affiliateTokensId" in body [bare],
     }
 
     /// Delete the user's group affiliate info for one program.
     pub struct DeleteGroupAffiliateTokensRequest {
         /// The user to act for; empty means the caller.
-        username: Option<String> as "username" in query,
+        username: Option<String> as "username" in query [required],
         /// The group's id.
-        group_id: u32 as "groupId" in path,
+        group_id: u32 as "groupId" in path [required],
         /// The token set's GUID (affiliateTokensId).
-        guid: Option<String> as "guid" in path,
+        guid: Option<String> as "guid" in path [required],
     }
 
     pub struct DeleteGroupAffiliateTokensResponse : BaseResponse {
-        success: bool as "success" in body,
+        success: bool as "success" in body [bare],
     }
 
     /// A group with its overrides.
@@ -193,20 +220,28 @@ dto! {
         total: Option<u32> as "total" in body,
     }
 
+    /// The stored members of a token set.
+    pub struct AffiliateTokens
+        [in_namespace(DOMAIN_MODEL), no_data_contract, implements::<IAffiliateTokens>]
+    {
+        id: Option<String> as "id" in body [no_data_member],
+        programs: Vec<AffiliateProgram> as "programs" in body [no_data_member],
+        created_at_utc: Option<String> as "createdAtUtc" in body [no_data_member, datetime],
+        updated_at_utc: Option<String> as "updatedAtUtc" in body [no_data_member, datetime],
+    }
+
     /// A snapshot of a bulk write of user-level tokens.
-    pub struct AffiliateTokensSet {
+    pub struct AffiliateTokensSet : AffiliateTokens
+        [in_namespace(DOMAIN_MODEL), implements::<IAffiliateTokensSet>]
+    {
         set_guid: Option<String> as "setGuid" in body,
         username: Option<String> as "username" in body,
-        id: Option<String> as "id" in body,
-        programs: Vec<AffiliateProgram> as "programs" in body,
-        created_at_utc: Option<String> as "createdAtUtc" in body,
-        updated_at_utc: Option<String> as "updatedAtUtc" in body,
     }
 
     /// Get a token set by its GUID.
     pub struct GetAffiliateTokensSetRequest {
         /// The set's GUID, as returned by POST /v4/affiliate-tokens-sets.
-        set_guid: Option<String> as "setGuid" in query,
+        set_guid: Option<String> as "setGuid" in query [guid],
     }
 
     pub struct GetAffiliateTokensSetResponse {
@@ -223,9 +258,9 @@ dto! {
     }
 
     pub struct PostAffiliateTokensSetResponse {
-        success: bool as "success" in body,
-        affiliate_tokens_set_guid: String as "affiliateTokensSetGuid" in body,
-        response_status: Option<ResponseStatus> as "responseStatus" in body,
+        success: bool as "success" in body [bare],
+        affiliate_tokens_set_guid: String as "affiliateTokensSetGuid" in body [bare, guid],
+        response_status: Option<ResponseStatus> as "responseStatus" in body [bare],
     }
 
     /// A parameter a program accepts, with its rules.

@@ -51,6 +51,7 @@ pub fn host(app: Arc<Affiliation>) -> Host<ApiKeyAuthenticator> {
             "AffiliationAPI.ServiceModel.V4.Requests",
             "AffiliationAPI.ServiceModel.V4.Responses",
         )
+        .type_assembly("AffiliationAPI.ServiceModel")
         .operations(operations(&app))
         .health_check(move || {
             let app = health_app.clone();

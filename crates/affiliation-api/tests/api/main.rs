@@ -15,4 +15,5 @@ mod pages;
 mod postgres;
 mod service;
 mod tenancy;
+mod types;
 mod validation;

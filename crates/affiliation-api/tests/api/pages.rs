@@ -259,7 +259,7 @@ HTTP/1.1 200 OK\nContent-Type: {media_type}\nContent-Length: length\n\n{response
 #[test]
 fn field_tables_read_as_the_originals() {
     let server = Server::start();
-    let cases: [(&str, &[(&str, &[&str])]); 2] = [
+    let cases: [(&str, &[(&str, &[&str])]); 4] = [
         (
             "PutGroupAffiliateTokensRequest",
             &[
@@ -288,6 +288,63 @@ fn field_tables_read_as_the_originals() {
                 &["GroupIdpathuintNo", "ProgramGuidbodystringNo"],
             )],
         ),
+        // https://affiliation-api-pr-4587.qa.platform.georiot.com/jsv/metadata?op=GetUserAffiliateTokensRequest
+        // (our Skip, Take and Total rows follow the original's).
+        (
+            "GetUserAffiliateTokensRequest",
+            &[
+                (
+                    "GetUserAffiliateTokensRequest",
+                    &["UsernamequerystringNo", "IncludeDisabledqueryboolNo"],
+                ),
+                (
+                    "GetUserAffiliateTokensResponse",
+                    &["AffiliateProgramsformList<IAffiliateProgram>No"],
+                ),
+                ("BaseResponse", &["ResponseStatusformResponseStatusNo"]),
+                (
+                    "IAffiliateProgram",
+                    &[
+                        "ProgramGuidformstringNo",
+                        "AffiliateTokensformIDictionary<string, string>No",
+                    ],
+                ),
+            ],
+        ),
+        // https://affiliation-api-pr-4587.qa.platform.georiot.com/jsv/metadata?op=GetAffiliateTokensSetRequest
+        (
+            "GetAffiliateTokensSetRequest",
+            &[
+                ("GetAffiliateTokensSetRequest", &["SetGuidqueryGuidNo"]),
+                (
+                    "GetAffiliateTokensSetResponse",
+                    &[
+                        "AffiliateTokensSetformAffiliateTokensSetNo",
+                        "ResponseStatusformResponseStatusNo",
+                    ],
+                ),
+                (
+                    "AffiliateTokensSet",
+                    &["SetGuidformstringNo", "UsernameformstringNo"],
+                ),
+                (
+                    "AffiliateTokens",
+                    &[
+                        "IdformstringNo",
+                        "ProgramsformList<AffiliateProgram>No",
+                        "CreatedAtUtcformDateTimeNo",
+                        "UpdatedAtUtcformDateTimeNo",
+                    ],
+                ),
+                (
+                    "AffiliateProgram",
+                    &[
+                        "ProgramGuidformstringNo",
+                        "AffiliateTokensformIDictionary<string, string>No",
+                    ],
+                ),
+            ],
+        ),
     ];
     for (op, tables) in cases {
         let path = format!("/jsv/metadata?op={op}");
@@ -315,4 +372,44 @@ fn field_tables_read_as_the_originals() {
             }
         }
     }
+}
+
+/// The samples' placeholders as the original's pages show them: an interface-typed list
+/// holds one empty object (`{}` in JSON, an indented empty object in JSV), an
+/// `IDictionary` member is left out, `DateTime.MinValue` is `0001-01-01T00:00:00.0000000`
+/// in JSON and `0001-01-01` in JSV, a Guid all zeros. From
+/// https://affiliation-api-pr-4587.qa.platform.georiot.com/jsv/metadata?op=GetUserAffiliateTokensRequest,
+/// https://affiliation-api-zane.dev.platform.georiot.com/csv/metadata?op=GetAffiliateTokensSetRequest,
+/// https://affiliation-api-zane.dev.platform.georiot.com/jsv/metadata?op=PostAffiliateTokensSetRequest.
+#[test]
+fn sample_placeholders_read_as_the_originals() {
+    let server = Server::start();
+    let text = |path: &str| page_text(&server.fetch(path).text);
+    let jsv = text("/jsv/metadata?op=GetUserAffiliateTokensRequest");
+    assert!(
+        jsv.contains("{\n\taffiliateTokensSet: \n\t[\n\t\t{\n\t\t\t\n\t\t}\n\t],\n"),
+        "{jsv}"
+    );
+    let json = text("/json/metadata?op=GetUserAffiliateTokensRequest");
+    assert!(json.contains("{\"affiliateTokensSet\":[{}],"), "{json}");
+
+    let csv = text("/csv/metadata?op=GetAffiliateTokensSetRequest");
+    assert!(
+        csv.contains("\"createdAtUtc\":\"0001-01-01T00:00:00.0000000\",\"updatedAtUtc\":\"0001-01-01T00:00:00.0000000\"}"),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("\"affiliateTokens\":"),
+        "an IDictionary member is left out: {csv}"
+    );
+    let jsv = text("/jsv/metadata?op=GetAffiliateTokensSetRequest");
+    assert!(
+        jsv.contains("\t\tcreatedAtUtc: 0001-01-01,\n\t\tupdatedAtUtc: 0001-01-01\n\t},"),
+        "{jsv}"
+    );
+    let jsv = text("/jsv/metadata?op=PostAffiliateTokensSetRequest");
+    assert!(
+        jsv.contains("\n\taffiliateTokensSetGuid: 00000000000000000000000000000000,\n"),
+        "{jsv}"
+    );
 }

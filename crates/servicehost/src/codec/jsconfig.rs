@@ -11,6 +11,9 @@ use serde_json::{Map, Value};
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::OffsetDateTime;
 
+/// ServiceStack.Text's type hint member (wire spec section 12), never renamed.
+const TYPE_HINT: &str = "__type";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TextCase {
     /// Ours: camelCase, the DataMember names.
@@ -91,7 +94,11 @@ impl JsConfig {
 
     fn object(&self, object: &Map<String, Value>, ty: &TypeInfo) -> Map<String, Value> {
         let mut out = Map::new();
-        // Declared members first, in their order; null ones only when asked for.
+        // A type hint stays the first member, where .NET readers look for it.
+        if let Some(hint) = object.get(TYPE_HINT) {
+            out.insert(TYPE_HINT.to_string(), hint.clone());
+        }
+        // Declared members next, in their order; null ones only when asked for.
         for member in &ty.members {
             let value = object.get(member.name).unwrap_or(&Value::Null);
             if value.is_null() && !self.include_null_values {
@@ -115,7 +122,7 @@ impl JsConfig {
             out.insert(self.key(member.name), value);
         }
         for (key, value) in object {
-            if ty.member(key).is_none() {
+            if ty.member(key).is_none() && key != TYPE_HINT {
                 out.insert(self.key(key), value.clone());
             }
         }

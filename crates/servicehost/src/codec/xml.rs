@@ -35,8 +35,7 @@ pub fn encode_list(values: &[Value], ty: &TypeInfo, namespace: &str) -> String {
 
 fn open_root(out: &mut String, root: &str, ty: &TypeInfo, namespace: &str) {
     let namespace = ty
-        .namespace
-        .map(str::to_string)
+        .xml_namespace()
         .unwrap_or_else(|| format!("http://schemas.datacontract.org/2004/07/{namespace}"));
     let _ = write!(
         out,
@@ -78,7 +77,7 @@ fn write_member(out: &mut String, element: &str, value: &Value, member: Option<&
             let _ = write!(out, "</{element}>");
         }
         Value::Object(_) => {
-            match nested.as_ref().and_then(|t| t.namespace) {
+            match nested.as_ref().and_then(TypeInfo::xml_namespace) {
                 Some(ns) => {
                     let _ = write!(out, r#"<{element} xmlns="{ns}">"#);
                 }
@@ -96,7 +95,7 @@ fn write_member(out: &mut String, element: &str, value: &Value, member: Option<&
             match &nested {
                 Some(item_type) => {
                     let ns_attr = item_type
-                        .namespace
+                        .xml_namespace()
                         .map(|ns| format!(r#" xmlns="{ns}""#))
                         .unwrap_or_default();
                     let _ = write!(out, "<{element}{ns_attr}>");

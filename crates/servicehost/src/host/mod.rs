@@ -6,6 +6,7 @@
 mod batch;
 mod body;
 mod fixed;
+mod hints;
 mod negotiate;
 mod observe;
 mod pipeline;
@@ -28,6 +29,7 @@ pub struct Host<A: Authenticator> {
     health_check: Option<HealthCheck>,
     limits: RequestLimits,
     xml_namespaces: (&'static str, &'static str),
+    type_assembly: &'static str,
 }
 
 impl<A: Authenticator> Host<A> {
@@ -39,7 +41,15 @@ impl<A: Authenticator> Host<A> {
             health_check: None,
             limits: RequestLimits::default(),
             xml_namespaces: (service_name, service_name),
+            type_assembly: service_name,
         }
+    }
+
+    /// The .NET assembly the DTOs live in, named by `__type` hints
+    /// (`"Namespace.Type, Assembly"`).
+    pub fn type_assembly(mut self, assembly: &'static str) -> Self {
+        self.type_assembly = assembly;
+        self
     }
 
     /// The .NET namespaces of request and response DTOs, for XML's DataContract names.
@@ -94,6 +104,11 @@ impl<A: Authenticator> Host<A> {
         let routes = RouteTable::new(&self.operations);
         let description =
             ServiceDescription::new(self.service_name, &self.operations, self.xml_namespaces);
+        let hints = hints::TypeHints::new(
+            self.operations.iter().map(|op| &op.response),
+            self.type_assembly,
+            self.xml_namespaces.0,
+        );
         let inner = Arc::new(Inner {
             description,
             routes,
@@ -104,6 +119,7 @@ impl<A: Authenticator> Host<A> {
             limits: self.limits,
             xml_namespaces: self.xml_namespaces,
             error_type: respond::error_response_type(),
+            hints,
         });
         fixed::routes::<A>()
             .fallback(pipeline::operation::<A>)
@@ -126,6 +142,7 @@ struct Inner<A: Authenticator> {
     limits: RequestLimits,
     xml_namespaces: (&'static str, &'static str),
     error_type: TypeInfo,
+    hints: hints::TypeHints,
 }
 
 /// The operation a response answered, left in its extensions for the request log.

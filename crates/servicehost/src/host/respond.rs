@@ -11,22 +11,15 @@ use serde_json::{Map, Value};
 
 /// ServiceStack's `ErrorResponse`: errors raised before an operation is chosen.
 pub(super) fn error_response_type() -> TypeInfo {
-    TypeInfo {
-        name: "ErrorResponse",
-        description: "An error raised before the request reached an operation.",
-        namespace: Some(crate::schema::SERVICESTACK_TYPES_NAMESPACE),
-        base: None,
-        members: vec![crate::Member {
-            name: "responseStatus",
-            type_name: "ResponseStatus".into(),
-            kind: crate::ValueKind::Object,
-            binding: crate::Binding::Body,
-            optional: true,
-            description: "",
-            nested: Some(crate::schema::response_status_type),
-            item_element: "ResponseStatus".into(),
-        }],
-    }
+    TypeInfo::new(
+        "ErrorResponse",
+        "An error raised before the request reached an operation.",
+        vec![crate::schema::member::<Option<crate::ResponseStatus>>(
+            "responseStatus",
+            "",
+        )],
+    )
+    .in_namespace(crate::SERVICESTACK_NAMESPACE)
 }
 
 impl<A: Authenticator> Inner<A> {
@@ -81,7 +74,9 @@ impl<A: Authenticator> Inner<A> {
         ty: &TypeInfo,
         answer: &Answer,
     ) -> Response {
-        let value = answer.shape(value, ty);
+        // Type hints first: `?jsconfig=` may rename the members the hints are placed by.
+        let hinted = self.hints.apply(answer.format, value, ty);
+        let value = answer.shape(&hinted, ty);
         let bytes = answer.format.encode(&value, ty, self.xml_namespace(ty));
         respond(status, bytes, ty, answer)
     }
@@ -92,20 +87,21 @@ impl<A: Authenticator> Inner<A> {
         ty: &TypeInfo,
         answer: &Answer,
     ) -> Response {
-        let shaped: Vec<Value>;
-        let values = match answer.jsconfig {
-            Some(_) => {
-                shaped = values
-                    .iter()
-                    .map(|v| answer.shape(v, ty).into_owned())
-                    .collect();
-                &shaped
-            }
-            None => values,
-        };
-        let bytes = answer
-            .format
-            .encode_list(values, ty, self.xml_namespace(ty));
+        let reshaped = self.hints.needed(answer.format, ty) || answer.jsconfig.is_some();
+        let shaped: Option<Vec<Value>> = reshaped.then(|| {
+            values
+                .iter()
+                .map(|value| {
+                    let hinted = self.hints.apply(answer.format, value, ty);
+                    answer.shape(&hinted, ty).into_owned()
+                })
+                .collect()
+        });
+        let bytes = answer.format.encode_list(
+            shaped.as_deref().unwrap_or(values),
+            ty,
+            self.xml_namespace(ty),
+        );
         respond(StatusCode::OK, bytes, ty, answer)
     }
 

@@ -112,7 +112,9 @@ impl ServiceDescription {
     }
 
     pub fn namespace_of(&self, ty: &TypeInfo) -> &'static str {
-        if ty.name.ends_with("Response") {
+        if let Some(namespace) = ty.namespace {
+            namespace
+        } else if ty.name.ends_with("Response") {
             self.namespaces.1
         } else {
             self.namespaces.0
@@ -200,7 +202,7 @@ impl ServiceDescription {
 
 fn property_json(member: &Member) -> Value {
     json!({
-        "name": crate::pascal_case(member.name),
+        "name": member.property,
         "type": member.type_name,
         "isValueType": matches!(member.kind, ValueKind::Bool | ValueKind::Integer | ValueKind::Number),
         "isRequired": !member.optional,
@@ -217,9 +219,15 @@ fn collect(ty: &TypeInfo, out: &mut Vec<TypeInfo>, seen: &mut HashSet<&'static s
     if let Some(base) = ty.base {
         collect(&base(), out, seen);
     }
+    for interface in &ty.interfaces {
+        collect(&interface(), out, seen);
+    }
     for member in &ty.members {
-        if let Some(nested) = member.nested {
-            collect(&nested(), out, seen);
+        for used in [member.ty.referenced(), member.nested]
+            .into_iter()
+            .flatten()
+        {
+            collect(&used(), out, seen);
         }
     }
     out.push(ty.clone());

@@ -4,7 +4,7 @@
 use super::{body_members, OperationInfo, ServiceDescription};
 use crate::codec::escape_html;
 use crate::RouteDecl;
-use crate::{Member, TypeInfo, ValueKind};
+use crate::{Member, Scalar, TypeInfo, TypeRef};
 use serde_json::{json, Map, Value};
 
 pub fn document(service: &ServiceDescription) -> Value {
@@ -158,26 +158,37 @@ fn type_schema(ty: &TypeInfo) -> Value {
     schema
 }
 
-fn scalar_schema(type_name: &str) -> Value {
-    match type_name {
-        "string" => json!({ "type": "string" }),
-        "bool" => json!({ "type": "boolean" }),
-        "uint" => {
+fn scalar_schema(scalar: Scalar) -> Value {
+    match scalar {
+        // Guid and DateTime travel as strings (ServiceStack's spellings, not RFC 3339/4122).
+        Scalar::String | Scalar::Guid | Scalar::DateTime => json!({ "type": "string" }),
+        Scalar::Bool => json!({ "type": "boolean" }),
+        Scalar::UInt => {
             json!({ "type": "integer", "format": "int64", "minimum": 0, "maximum": 4294967295u64 })
         }
-        "int" => json!({ "type": "integer", "format": "int32" }),
-        "long" | "ulong" => json!({ "type": "integer", "format": "int64" }),
-        "double" => json!({ "type": "number" }),
-        other => json!({ "$ref": format!("#/components/schemas/{other}") }),
+        Scalar::Int => json!({ "type": "integer", "format": "int32" }),
+        Scalar::Long | Scalar::ULong => json!({ "type": "integer", "format": "int64" }),
+        Scalar::Double => json!({ "type": "number" }),
+    }
+}
+
+/// The schema of what travels: an interface-typed value is its concrete class.
+fn type_ref_schema(ty: &TypeRef, concrete: Option<&str>) -> Value {
+    let reference = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    match ty {
+        TypeRef::Scalar(scalar) => scalar_schema(*scalar),
+        TypeRef::Map { value, .. } => {
+            json!({ "type": "object", "additionalProperties": type_ref_schema(value, concrete) })
+        }
+        TypeRef::List(item) => json!({ "type": "array", "items": type_ref_schema(item, concrete) }),
+        TypeRef::Interface { name, .. } => reference(concrete.unwrap_or(name)),
+        TypeRef::Type { name, .. } => reference(name),
     }
 }
 
 fn member_schema(member: &Member) -> Value {
-    let mut schema = match member.kind {
-        ValueKind::Map => json!({ "type": "object", "additionalProperties": { "type": "string" } }),
-        ValueKind::List => json!({ "type": "array", "items": scalar_schema(&member.item_element) }),
-        _ => scalar_schema(&member.type_name),
-    };
+    let concrete = member.nested.map(|n| n().name);
+    let mut schema = type_ref_schema(&member.ty, concrete);
     let description = member.description.trim();
     if !description.is_empty() && schema.get("$ref").is_none() {
         schema["description"] = json!(description);

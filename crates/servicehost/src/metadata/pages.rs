@@ -1,10 +1,10 @@
 //! The HTML metadata pages: an index of operations and one page per operation and
 //! format, like the original's (routes, field tables, DTOs, sample HTTP).
 
-use super::samples::sample_value;
+use super::samples::{jsv_sample, sample_value};
 use super::{body_members, OperationInfo, ServiceDescription};
 use crate::codec::escape_html;
-use crate::{pascal_case, Format, TypeInfo};
+use crate::{Format, TypeInfo};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -223,7 +223,7 @@ fn shown_format_name(format: Format) -> &'static str {
 /// A sample body as the page shows it: JSV indented, XML as encoded, the rest compact JSON.
 fn sample_text(format: Format, value: &Value, ty: &TypeInfo, namespace: &str) -> String {
     match format {
-        Format::Jsv => jsv::pretty(&jsv::to_string(value).unwrap_or_default()),
+        Format::Jsv => jsv::pretty(&jsv::to_string(&jsv_sample(value)).unwrap_or_default()),
         Format::Xml => String::from_utf8_lossy(&format.encode(value, ty, namespace)).into_owned(),
         _ => value.to_string(),
     }
@@ -334,7 +334,7 @@ fn field_tables(
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{parameter}</td><td>{}</td><td>No</td><td>{}</td></tr>\n",
-            pascal_case(member.name),
+            escape_html(&member.property),
             escape_html(&shown_type_name(&member.type_name)),
             escape_html(member.description.trim()),
         );
@@ -343,8 +343,9 @@ fn field_tables(
     if let Some(base) = ty.base.map(|b| b()) {
         field_tables(out, &base, None, shown);
     }
+    // The declared types, as the original's tables: an interface, not our class behind it.
     for member in &ty.members {
-        if let Some(nested) = member.nested {
+        if let Some(nested) = member.ty.referenced() {
             let nested = nested();
             if !super::is_servicestack_type(nested.name) {
                 field_tables(out, &nested, None, shown);

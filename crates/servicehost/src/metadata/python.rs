@@ -109,7 +109,8 @@ pub fn snake_case(name: &str) -> String {
 
 fn python_type(type_name: &str) -> String {
     match type_name {
-        "string" => "str".into(),
+        "string" | "Guid" => "str".into(),
+        "DateTime" => "datetime.datetime".into(),
         "bool" => "bool".into(),
         "uint" | "int" | "long" | "ulong" => "int".into(),
         "double" => "float".into(),

@@ -3,8 +3,28 @@
 //! A member typed as an interface cannot be built, so it is left out, and a list of
 //! interface items holds one empty object (`[{}]`).
 
-use crate::{Member, TypeInfo, ValueKind};
+use crate::{Member, Scalar, TypeInfo, TypeRef};
 use serde_json::{json, Map, Value};
+
+/// .NET's `DateTime.MinValue` as ServiceStack writes it in JSON...
+pub const DATETIME_SAMPLE: &str = "0001-01-01T00:00:00.0000000";
+/// ...and in JSV, which drops a midnight time.
+pub const DATETIME_SAMPLE_JSV: &str = "0001-01-01";
+
+/// The sample as JSV writes it: dates at midnight as the date alone.
+pub fn jsv_sample(value: &Value) -> Value {
+    match value {
+        Value::String(text) if text == DATETIME_SAMPLE => json!(DATETIME_SAMPLE_JSV),
+        Value::Array(items) => Value::Array(items.iter().map(jsv_sample).collect()),
+        Value::Object(object) => Value::Object(
+            object
+                .iter()
+                .map(|(k, v)| (k.clone(), jsv_sample(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
 
 /// Nesting beyond this depth is shown empty, so self-referencing types end.
 const MAX_DEPTH: usize = 3;
@@ -20,49 +40,45 @@ pub fn sample_value(ty: &TypeInfo, depth: usize) -> Value {
 }
 
 fn sample_member(member: &Member, depth: usize) -> Option<Value> {
-    if is_interface(&member.type_name) {
+    if is_interface(&member.ty) {
         return None;
     }
     let nested = member.nested.map(|n| n());
-    Some(match member.kind {
-        ValueKind::Map => json!({ "String": "String" }),
-        ValueKind::List => {
-            let item = list_item_type(&member.type_name);
-            match nested {
-                _ if is_interface(item) => json!([{}]),
-                Some(item) if depth < MAX_DEPTH => json!([sample_value(&item, depth + 1)]),
-                Some(_) => json!([]),
-                None => json!([scalar(item)]),
-            }
-        }
-        ValueKind::Object => match nested {
+    Some(match &member.ty {
+        TypeRef::Map { .. } => json!({ "String": "String" }),
+        TypeRef::List(item) => match (item.as_ref(), nested) {
+            (item, _) if is_interface(item) => json!([{}]),
+            (_, Some(item)) if depth < MAX_DEPTH => json!([sample_value(&item, depth + 1)]),
+            (_, Some(_)) => json!([]),
+            (item, None) => json!([scalar(item)]),
+        },
+        TypeRef::Type { .. } => match nested {
             Some(item) if depth < MAX_DEPTH => sample_value(&item, depth + 1),
             _ => json!({}),
         },
-        _ => scalar(&member.type_name),
+        other => scalar(other),
     })
 }
 
-fn scalar(type_name: &str) -> Value {
-    match type_name {
-        "bool" => json!(false),
-        "uint" | "int" | "long" | "ulong" => json!(0),
-        "double" => json!(0.0),
-        "Guid" => json!("00000000000000000000000000000000"),
+fn scalar(ty: &TypeRef) -> Value {
+    match ty {
+        TypeRef::Scalar(Scalar::Bool) => json!(false),
+        TypeRef::Scalar(Scalar::UInt | Scalar::Int | Scalar::ULong | Scalar::Long) => json!(0),
+        TypeRef::Scalar(Scalar::Double) => json!(0.0),
+        TypeRef::Scalar(Scalar::Guid) => json!("00000000000000000000000000000000"),
+        TypeRef::Scalar(Scalar::DateTime) => json!(DATETIME_SAMPLE),
         _ => json!("String"),
     }
 }
 
-/// `T` of `List<T>` (the name itself for anything else).
-fn list_item_type(type_name: &str) -> &str {
-    type_name
-        .strip_prefix("List<")
-        .and_then(|rest| rest.strip_suffix('>'))
-        .unwrap_or(type_name)
-}
-
-/// .NET's naming rule for interfaces: `I` and a capital (`IAffiliateProgram`, `IDictionary<..>`).
-pub fn is_interface(type_name: &str) -> bool {
-    let mut chars = type_name.chars();
-    chars.next() == Some('I') && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+/// A value that cannot be built: an interface, `IDictionary` included.
+fn is_interface(ty: &TypeRef) -> bool {
+    matches!(
+        ty,
+        TypeRef::Interface { .. }
+            | TypeRef::Map {
+                interface: true,
+                ..
+            }
+    )
 }

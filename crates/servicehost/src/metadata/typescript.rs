@@ -128,7 +128,7 @@ fn is_value_type(member: &Member) -> bool {
 
 fn scalar(type_name: &str) -> String {
     match type_name {
-        "string" => "string".into(),
+        "string" | "Guid" | "DateTime" => "string".into(),
         "bool" => "boolean".into(),
         "uint" | "int" | "long" | "ulong" | "double" => "number".into(),
         other => other.into(),
