@@ -57,6 +57,17 @@ fn leaves(value: &Value, out: &mut Vec<String>) {
     }
 }
 
+fn strip_type_hints(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.remove("__type");
+            map.values_mut().for_each(strip_type_hints);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_type_hints),
+        _ => {}
+    }
+}
+
 /// Compares a text-format decoding (every scalar a string) with the JSON content.
 fn same_content(json: &Value, decoded: &Value) -> bool {
     match (json, decoded) {
@@ -256,11 +267,17 @@ fn check_format(format: &str, reply: &Reply, expected: &Value, list_member: &str
                 .filter(|n| n.tag_name().name() != "Key")
                 .map(|n| n.text().unwrap_or("").to_string())
                 .collect();
+            // XML names an interface item's class in i:type, not in a `__type` member, and
+            // orders members by DataContract's rules: the same values, in another order.
+            let mut without_hints = expected.clone();
+            strip_type_hints(&mut without_hints);
             let mut json_leaves = Vec::new();
-            leaves(expected, &mut json_leaves);
+            leaves(&without_hints, &mut json_leaves);
             let normalize = |s: &String| s.to_ascii_lowercase();
-            let xml_set: Vec<String> = xml_leaves.iter().map(normalize).collect();
-            let json_set: Vec<String> = json_leaves.iter().map(normalize).collect();
+            let mut xml_set: Vec<String> = xml_leaves.iter().map(normalize).collect();
+            let mut json_set: Vec<String> = json_leaves.iter().map(normalize).collect();
+            xml_set.sort();
+            json_set.sort();
             assert_eq!(xml_set, json_set, "{what}");
         }
         _ => unreachable!(),
@@ -356,7 +373,7 @@ fn errors_carry_the_same_status_in_every_format() {
     let missing =
         format!("/v4/groups/{group}/group-affiliate-tokens/00000000-0000-0000-0000-000000000001");
     for (suffix, marker) in [
-        (".xml", "<ErrorCode>NotFound</ErrorCode>"),
+        (".xml", "<d2p1:ErrorCode>NotFound</d2p1:ErrorCode>"),
         (".jsv", "errorCode:NotFound"),
     ] {
         let reply = send(

@@ -17,3 +17,4 @@ mod service;
 mod tenancy;
 mod types;
 mod validation;
+mod xml;

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 pub use html::escape as escape_html;
 pub use jsconfig::JsConfig;
+pub use xml::pretty as indented_xml;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {

@@ -1,7 +1,7 @@
 //! The HTML metadata pages: an index of operations and one page per operation and
 //! format, like the original's (routes, field tables, DTOs, sample HTTP).
 
-use super::samples::{jsv_sample, sample_value};
+use super::samples::{jsv_sample, sample_value, xml_sample_value};
 use super::{body_members, OperationInfo, ServiceDescription};
 use crate::codec::escape_html;
 use crate::{Format, TypeInfo};
@@ -224,8 +224,17 @@ fn shown_format_name(format: Format) -> &'static str {
 fn sample_text(format: Format, value: &Value, ty: &TypeInfo, namespace: &str) -> String {
     match format {
         Format::Jsv => jsv::pretty(&jsv::to_string(&jsv_sample(value)).unwrap_or_default()),
-        Format::Xml => String::from_utf8_lossy(&format.encode(value, ty, namespace)).into_owned(),
+        Format::Xml => crate::codec::indented_xml(&String::from_utf8_lossy(
+            &format.encode(value, ty, namespace),
+        )),
         _ => value.to_string(),
+    }
+}
+
+fn sample_for(format: Format, ty: &TypeInfo, depth: usize) -> Value {
+    match format {
+        Format::Xml => xml_sample_value(ty, depth),
+        _ => sample_value(ty, depth),
     }
 }
 
@@ -267,7 +276,7 @@ The placeholders shown need to be replaced with actual values.</p>\n\n",
             .iter()
             .map(|m| m.name)
             .collect();
-        let mut sample = sample_value(&op.request, 0);
+        let mut sample = sample_for(format, &op.request, 0);
         if let Some(object) = sample.as_object_mut() {
             object.retain(|k, _| {
                 body_names.contains(&k.as_str()) || route.path.contains(&format!("{{{k}}}"))
@@ -279,12 +288,12 @@ The placeholders shown need to be replaced with actual values.</p>\n\n",
             "Content-Type: {media_type}\nContent-Length: length\n\n{body}\n"
         );
     }
-    let mut sample_response = sample_value(&op.response, 0);
+    let mut sample_response = sample_for(format, &op.response, 0);
     if let Some(object) = sample_response.as_object_mut() {
         if object.contains_key("responseStatus") {
             object.insert(
                 "responseStatus".into(),
-                sample_value(&crate::schema::response_status_type(), 1),
+                sample_for(format, &crate::schema::response_status_type(), 1),
             );
         }
     }

@@ -30,34 +30,57 @@ pub fn jsv_sample(value: &Value) -> Value {
 const MAX_DEPTH: usize = 3;
 
 pub fn sample_value(ty: &TypeInfo, depth: usize) -> Value {
-    let mut object = Map::new();
-    for member in &ty.members {
-        if let Some(value) = sample_member(member, depth) {
-            object.insert(member.name.to_string(), value);
-        }
+    Sample {
+        maps_of_interfaces: false,
     }
-    Value::Object(object)
+    .value(ty, depth)
 }
 
-fn sample_member(member: &Member, depth: usize) -> Option<Value> {
-    if is_interface(&member.ty) {
-        return None;
+/// The XML page's sample, which fills `IDictionary` members too (as the original's shows
+/// an `affiliateTokens` map where its JSON samples have none).
+pub fn xml_sample_value(ty: &TypeInfo, depth: usize) -> Value {
+    Sample {
+        maps_of_interfaces: true,
     }
-    let nested = member.nested.map(|n| n());
-    Some(match &member.ty {
-        TypeRef::Map { .. } => json!({ "String": "String" }),
-        TypeRef::List(item) => match (item.as_ref(), nested) {
-            (item, _) if is_interface(item) => json!([{}]),
-            (_, Some(item)) if depth < MAX_DEPTH => json!([sample_value(&item, depth + 1)]),
-            (_, Some(_)) => json!([]),
-            (item, None) => json!([scalar(item)]),
-        },
-        TypeRef::Type { .. } => match nested {
-            Some(item) if depth < MAX_DEPTH => sample_value(&item, depth + 1),
-            _ => json!({}),
-        },
-        other => scalar(other),
-    })
+    .value(ty, depth)
+}
+
+struct Sample {
+    maps_of_interfaces: bool,
+}
+
+impl Sample {
+    fn value(&self, ty: &TypeInfo, depth: usize) -> Value {
+        let mut object = Map::new();
+        for member in &ty.members {
+            if let Some(value) = self.member(member, depth) {
+                object.insert(member.name.to_string(), value);
+            }
+        }
+        Value::Object(object)
+    }
+
+    fn member(&self, member: &Member, depth: usize) -> Option<Value> {
+        let fillable_map = self.maps_of_interfaces && matches!(member.ty, TypeRef::Map { .. });
+        if is_interface(&member.ty) && !fillable_map {
+            return None;
+        }
+        let nested = member.nested.map(|n| n());
+        Some(match &member.ty {
+            TypeRef::Map { .. } => json!({ "String": "String" }),
+            TypeRef::List(item) => match (item.as_ref(), nested) {
+                (item, _) if is_interface(item) => json!([{}]),
+                (_, Some(item)) if depth < MAX_DEPTH => json!([self.value(&item, depth + 1)]),
+                (_, Some(_)) => json!([]),
+                (item, None) => json!([scalar(item)]),
+            },
+            TypeRef::Type { .. } => match nested {
+                Some(item) if depth < MAX_DEPTH => self.value(&item, depth + 1),
+                _ => json!({}),
+            },
+            other => scalar(other),
+        })
+    }
 }
 
 fn scalar(ty: &TypeRef) -> Value {
