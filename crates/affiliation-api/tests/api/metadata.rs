@@ -341,10 +341,13 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
                         page.contains(&format!("<h3>{type_name}")),
                         "{path} has no field table for {type_name}"
                     );
-                    let declared = match lang {
-                        "python" => format!("class {type_name}"),
-                        "typescript" => format!("export class {type_name}"),
-                        _ => format!("public partial class {type_name}"),
+                    let interface = ty["isInterface"] == true;
+                    let declared = match (lang, interface) {
+                        ("python", _) => format!("class {type_name}"),
+                        ("typescript", true) => format!("export interface {type_name}"),
+                        ("typescript", false) => format!("export class {type_name}"),
+                        (_, true) => format!("public partial interface {type_name}"),
+                        (_, false) => format!("public partial class {type_name}"),
                     };
                     assert!(
                         code.contains(&declared),
@@ -352,7 +355,7 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
                     );
                     for property in ty["properties"].as_array().unwrap() {
                         let pascal = property["name"].as_str().unwrap();
-                        let wire = property["dataMember"]["name"].as_str().unwrap();
+                        let wire = property["dataMember"]["wireName"].as_str().unwrap();
                         assert!(
                             page.contains(&format!("<tr><td>{pascal}</td>")),
                             "{path}: the field table of {type_name} lacks {pascal}"
@@ -364,9 +367,10 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
                                 "{path}: {type_name}.{pascal} is not shown as a {param_type} parameter"
                             );
                         }
-                        let member = match lang {
-                            "python" => format!("    {}: ", snake_case(wire)),
-                            "typescript" => format!("    public {wire}"),
+                        let member = match (lang, interface) {
+                            ("python", _) => format!("    {}: ", snake_case(wire)),
+                            ("typescript", true) => format!("    {wire}"),
+                            ("typescript", false) => format!("    public {wire}"),
                             _ => format!(" {pascal} {{ get; set; }}"),
                         };
                         assert!(

@@ -6,7 +6,7 @@ use super::negotiate::{query_pairs, query_value, Answer, Negotiation};
 use super::pipeline;
 use super::Inner;
 use crate::admission::Refusal;
-use crate::{Authenticator, Format, ServiceError};
+use crate::{Authenticator, DtoOptions, Format, Language, ServiceError};
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
@@ -23,7 +23,8 @@ pub(super) fn routes<A: Authenticator>() -> Router<Host<A>> {
         "/health",
         get(health::<A>).fallback(pipeline::operation::<A>),
     );
-    for (path, page) in Page::ROUTES {
+    let dtos = Language::ALL.map(|language| (language.types_path(), Page::Dtos(language)));
+    for (path, page) in Page::ROUTES.into_iter().chain(dtos) {
         let serve =
             move |State(host): State<Host<A>>, request: Request| serve_page(host, page, request);
         let route: MethodRouter<Host<A>> = get(serve).fallback(pipeline::operation::<A>);
@@ -56,22 +57,18 @@ enum Page {
     Index,
     TypesIndex,
     TypesMetadata,
-    Python,
-    TypeScript,
-    CSharp,
+    /// `/types/{language}`: the DTOs, with the options of the query string.
+    Dtos(Language),
     OpenApi,
     OpenApiBrowser,
 }
 
 impl Page {
-    const ROUTES: [(&'static str, Page); 10] = [
+    const ROUTES: [(&'static str, Page); 7] = [
         ("/metadata", Page::Index),
         ("/types", Page::TypesIndex),
         ("/types/metadata", Page::TypesMetadata),
         ("/types/metadata.json", Page::TypesMetadata),
-        ("/types/python", Page::Python),
-        ("/types/typescript", Page::TypeScript),
-        ("/types/csharp", Page::CSharp),
         ("/openapi.json", Page::OpenApi),
         ("/openapi", Page::OpenApiBrowser),
         ("/docs", Page::OpenApiBrowser),
@@ -85,13 +82,15 @@ async fn serve_page<A: Authenticator>(host: Host<A>, page: Page, request: Reques
     };
     let base_url = base_url(&request);
     let description = &host.description;
+    let options = DtoOptions::from_query(&query_pairs(request.uri()));
     let (content_type, body) = match page {
         Page::Index => (HTML, description.index_page()),
         Page::TypesIndex => (JSON, description.types_index(&base_url).to_string()),
         Page::TypesMetadata => (JSON, description.metadata_json().to_string()),
-        Page::Python => (TEXT, description.python(Some(&base_url))),
-        Page::TypeScript => (TEXT, description.typescript(Some(&base_url))),
-        Page::CSharp => (TEXT, description.csharp(Some(&base_url))),
+        Page::Dtos(language) => (
+            language.content_type(),
+            description.dtos(language, &options, Some(&base_url)),
+        ),
         Page::OpenApi => (JSON, description.openapi().to_string()),
         Page::OpenApiBrowser => (HTML, description.openapi_page()),
     };
@@ -139,7 +138,6 @@ fn refuse<A: Authenticator>(host: &Inner<A>, refusal: Refusal, request: &Request
 
 const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
-const TEXT: &str = "text/plain; charset=utf-8";
 
 fn document(status: StatusCode, content_type: &'static str, body: String) -> Response {
     let mut response = Response::new(Body::from(body));

@@ -1,9 +1,9 @@
 //! The HTML metadata pages: an index of operations and one page per operation and
 //! format, like the original's (routes, field tables, DTOs, sample HTTP).
 
-use super::{body_members, sample_value, OperationInfo, ServiceDescription};
+use super::{body_members, sample_value, DtoOptions, Language, OperationInfo, ServiceDescription};
 use crate::codec::escape_html;
-use crate::{pascal_case, Format, TypeInfo};
+use crate::{Format, TypeInfo};
 use std::collections::HashSet;
 use std::fmt::Write;
 
@@ -108,28 +108,41 @@ fn routes_table(out: &mut String, op: &OperationInfo) {
     out.push_str("</table>");
 }
 
-/// The operation's own DTOs in one client language, with links to the others.
+/// The operation's own DTOs in one client language (any of `/types/{lang}`), with
+/// links to the others. An unknown `lang` shows what the valid ones are, in place of
+/// the code (ServiceStack shows its generator's error there).
 fn dto_section(out: &mut String, service: &ServiceDescription, op: &OperationInfo, language: &str) {
     let name = escape_html(op.name);
-    let language = match language {
-        "typescript" | "csharp" => language,
-        _ => "python",
-    };
-    let own = service.only(op);
-    let code = match language {
-        "typescript" => own.typescript(None),
-        "csharp" => own.csharp(None),
-        _ => own.python(None),
+    let links: Vec<String> = Language::ON_PAGES
+        .iter()
+        .map(|l| {
+            format!(
+                "<a href=\"?op={name}&amp;lang={}\">{}</a>",
+                l.path(),
+                escape_html(l.display_name())
+            )
+        })
+        .collect();
+    let (title, code) = match Language::from_path(language) {
+        Some(language) => (
+            language.display_name(),
+            service
+                .only(op)
+                .dtos(language, &DtoOptions::default(), None),
+        ),
+        None => {
+            let known: Vec<&str> = Language::ALL.iter().map(|l| l.path()).collect();
+            (
+                "Unknown language",
+                format!("lang must be one of: {}", known.join(", ")),
+            )
+        }
     };
     let _ = write!(
         out,
-        "<h3>{} {name} DTOs</h3><p>Other languages: <a href=\"?op={name}&amp;lang=python\">Python</a> \
-<a href=\"?op={name}&amp;lang=typescript\">TypeScript</a> <a href=\"?op={name}&amp;lang=csharp\">C#</a></p><pre>{}</pre>",
-        match language {
-            "typescript" => "TypeScript",
-            "csharp" => "C#",
-            _ => "Python",
-        },
+        "<h3>{} {name} DTOs</h3><p>Other languages: {}</p><pre>{}</pre>",
+        escape_html(title),
+        links.join(" "),
         escape_html(&code)
     );
 }
@@ -223,7 +236,7 @@ fn field_tables(
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{parameter}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            pascal_case(member.name),
+            escape_html(&member.property),
             escape_html(&member.type_name),
             if member.optional { "No" } else { "Yes" },
             escape_html(member.description.trim()),
