@@ -108,6 +108,15 @@ def classes(tree):
                 )
             elif is_docstring(statement) or isinstance(statement, ast.Pass):
                 continue  # descriptions are ours (AddDescriptionAsComments); the seed has none
+            elif (
+                isinstance(statement, ast.FunctionDef)
+                and statement.name == "__init__"
+                and not node.decorator_list
+            ):
+                # Ours, on interfaces (plain classes) only: the official client builds each
+                # item of a List[IAffiliateProgram] by calling the class with the item, which
+                # a plain class without __init__ refuses.
+                continue
             else:
                 raise AssertionError(f"unexpected statement in {node.name}: {ast.unparse(statement)}")
         out[node.name] = (
@@ -166,12 +175,14 @@ def test_types_python_defines_the_seed_classes(generated_source, base_url):
 
 
 def test_every_generated_class_is_well_formed(generated_source):
-    """Every class: the seed's decorators, bases defined before use, annotated members only."""
+    """Every class: the seed's decorators (none on interfaces, the original's plain classes),
+    bases defined before use, annotated members only."""
     tree = ast.parse(generated_source)
     seed_decorators = classes(ast.parse(SEED.read_text(encoding="utf-8")))["BaseResponse"][1]
     defined = set()
     for name, (bases, decorators, members) in classes(tree).items():
-        assert decorators == seed_decorators, name
+        is_interface = name.startswith("I") and name[1:2].isupper()
+        assert decorators == ([] if is_interface else seed_decorators), name
         for base in bases:
             root = base.split("[")[0]
             if root in ("IReturn", "IReturnVoid", "IGet", "IPost", "IPut", "IDelete", "IPatch"):

@@ -28,7 +28,7 @@ pub use codec::{escape_html, Format};
 pub use edge::{default_max_connections, raise_file_limit, serve, ConnectionLimits};
 pub use error::{FieldError, ResponseStatus, ServiceError};
 pub use host::Host;
-pub use metadata::{OperationInfo, ServiceDescription};
+pub use metadata::{DtoOptions, Language, OperationInfo, ServiceDescription};
 pub use operation::{operation, BatchBudget, Operation, OperationBuilder, RouteDecl, Verb};
 pub use schema::{
     pascal_case, pascal_from_snake, xml_namespace_of, Binding, DataMemberForm, Dto, Member, Scalar,

@@ -368,10 +368,13 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
                 );
                 for ty in &shown {
                     let type_name = ty["name"].as_str().unwrap();
-                    let declared = match lang {
-                        "python" => format!("class {type_name}"),
-                        "typescript" => format!("export class {type_name}"),
-                        _ => format!("public partial class {type_name}"),
+                    let interface = ty["isInterface"] == true;
+                    let declared = match (lang, interface) {
+                        ("python", _) => format!("class {type_name}"),
+                        ("typescript", true) => format!("export interface {type_name}"),
+                        ("typescript", false) => format!("export class {type_name}"),
+                        (_, true) => format!("public partial interface {type_name}"),
+                        (_, false) => format!("public partial class {type_name}"),
                     };
                     assert!(
                         code.contains(&declared),
@@ -379,10 +382,11 @@ fn every_metadata_page_is_well_formed_html_showing_every_member() {
                     );
                     for property in ty["properties"].as_array().unwrap() {
                         let pascal = property["name"].as_str().unwrap();
-                        let wire = property["dataMember"]["name"].as_str().unwrap();
-                        let member = match lang {
-                            "python" => format!("    {}: ", snake_case(wire)),
-                            "typescript" => format!("    public {wire}"),
+                        let wire = property["dataMember"]["wireName"].as_str().unwrap();
+                        let member = match (lang, interface) {
+                            ("python", _) => format!("    {}: ", snake_case(wire)),
+                            ("typescript", true) => format!("    {wire}"),
+                            ("typescript", false) => format!("    public {wire}"),
                             _ => format!(" {pascal} {{ get; set; }}"),
                         };
                         assert!(

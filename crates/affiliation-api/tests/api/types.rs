@@ -159,3 +159,355 @@ fn a_type_hint_on_input_is_accepted_and_ignored() {
         .unwrap();
     assert_eq!(jsv.status(), 200, "{}", jsv.text().unwrap());
 }
+
+/// Each `/types/{lang}` endpoint with the first line of its `Options:` header and a
+/// declaration only that language writes.
+const GENERATORS: [(&str, &str, &str); 13] = [
+    (
+        "csharp",
+        "/* Options:",
+        "public partial class PutGroupAffiliateTokensRequest",
+    ),
+    (
+        "fsharp",
+        "(* Options:",
+        "type PutGroupAffiliateTokensRequest() = ",
+    ),
+    (
+        "vbnet",
+        "' Options:",
+        "Public Partial Class PutGroupAffiliateTokensRequest",
+    ),
+    (
+        "typescript",
+        "/* Options:",
+        "export class PutGroupAffiliateTokensRequest",
+    ),
+    (
+        "typescript.d",
+        "/* Options:",
+        "interface PutGroupAffiliateTokensRequest extends",
+    ),
+    (
+        "js",
+        "/* Options:",
+        "exports.PutGroupAffiliateTokensRequest = PutGroupAffiliateTokensRequest;",
+    ),
+    (
+        "mjs",
+        "/* Options:",
+        "export class PutGroupAffiliateTokensRequest extends",
+    ),
+    (
+        "python",
+        "\"\"\" Options:",
+        "class PutGroupAffiliateTokensRequest(AffiliateTokensRequestBase",
+    ),
+    (
+        "dart",
+        "/* Options:",
+        "class PutGroupAffiliateTokensRequest extends AffiliateTokensRequestBase implements",
+    ),
+    (
+        "java",
+        "/* Options:",
+        "public static class PutGroupAffiliateTokensRequest extends AffiliateTokensRequestBase",
+    ),
+    (
+        "kotlin",
+        "/* Options:",
+        "open class PutGroupAffiliateTokensRequest : AffiliateTokensRequestBase()",
+    ),
+    (
+        "swift",
+        "/* Options:",
+        "public class PutGroupAffiliateTokensRequest : AffiliateTokensRequestBase",
+    ),
+    (
+        "php",
+        "<?php namespace dtos;",
+        "class PutGroupAffiliateTokensRequest extends AffiliateTokensRequestBase",
+    ),
+];
+
+#[test]
+fn every_types_endpoint_answers_with_its_languages_header_and_declarations() {
+    let server = Server::start();
+    let index = server.fetch("/types").json();
+    let mut linked: Vec<&str> = index
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_str().unwrap().rsplit("/types/").next().unwrap())
+        .collect();
+    linked.sort();
+    let mut expected: Vec<&str> = GENERATORS
+        .iter()
+        .map(|(lang, _, _)| *lang)
+        .chain(["metadata"])
+        .collect();
+    expected.sort();
+    assert_eq!(linked, expected, "/types lists the 14 endpoints");
+    for (lang, header, declaration) in GENERATORS {
+        let reply = server.fetch(&format!("/types/{lang}"));
+        assert_eq!(reply.status, 200, "/types/{lang}");
+        let content_type = reply.headers["content-type"].to_str().unwrap();
+        let expected_type = if lang.ends_with("js") {
+            "text/javascript"
+        } else {
+            "text/plain"
+        };
+        assert!(
+            content_type.starts_with(expected_type),
+            "/types/{lang}: {content_type}"
+        );
+        assert!(
+            reply.text.starts_with(header),
+            "/types/{lang} starts {:?}",
+            &reply.text[..40.min(reply.text.len())]
+        );
+        assert!(
+            reply.text.contains("BaseUrl: http://"),
+            "/types/{lang} lacks BaseUrl"
+        );
+        assert!(
+            reply.text.contains(declaration),
+            "/types/{lang} lacks {declaration:?}"
+        );
+        let bare = server
+            .fetch(&format!("/types/{lang}?WithoutOptions=true"))
+            .text;
+        assert!(
+            !bare.contains("Options:") && bare.contains(declaration),
+            "/types/{lang}?WithoutOptions=true"
+        );
+    }
+    assert!(server.fetch("/types/metadata").json()["types"].is_array());
+}
+
+#[test]
+fn include_types_with_star_keeps_a_request_and_what_it_depends_on_and_the_header_echoes_it() {
+    let server = Server::start();
+    for (lang, _, _) in GENERATORS {
+        let path = format!(
+            "/types/{lang}?IncludeTypes=GetGroupAffiliateTokensRequest.*&ExcludeTypes=AffiliateProgram"
+        );
+        let code = server.fetch(&path).text;
+        let comment = if lang == "python" {
+            "#"
+        } else if lang == "vbnet" {
+            "'''"
+        } else {
+            "//"
+        };
+        assert!(
+            code.contains("\nIncludeTypes: GetGroupAffiliateTokensRequest.*\n"),
+            "{path}: the option is not echoed"
+        );
+        assert!(
+            code.contains("\nExcludeTypes: AffiliateProgram\n"),
+            "{path}"
+        );
+        assert!(
+            code.contains(&format!("\n{comment}AddDescriptionAsComments: True\n")),
+            "{path}: a default option is not commented out"
+        );
+        for kept in [
+            "GetGroupAffiliateTokensRequest",
+            "GetGroupAffiliateTokensResponse",
+            "BaseResponse",
+        ] {
+            assert!(code.contains(kept), "{path} lacks {kept}");
+        }
+        if !matches!(lang, "js" | "mjs") {
+            assert!(
+                code.contains("IAffiliateProgram"),
+                "{path} lacks IAffiliateProgram"
+            );
+        }
+        for dropped in [
+            "PutGroupAffiliateTokensRequest",
+            "GetAffiliateProgramsResponse",
+            "AffiliateTokensSet",
+            "class AffiliateProgram",
+        ] {
+            assert!(!code.contains(dropped), "{path} still has {dropped}");
+        }
+    }
+    // Without `.*` only the named type.
+    let alone = server
+        .fetch("/types/csharp?IncludeTypes=GetGroupAffiliateTokensRequest")
+        .text;
+    assert!(
+        alone.contains("class GetGroupAffiliateTokensRequest")
+            && !alone.contains("class BaseResponse"),
+        "{alone}"
+    );
+}
+
+#[test]
+fn language_options_shape_the_code() {
+    let server = Server::start();
+    let csharp = server
+        .fetch("/types/csharp?GlobalNamespace=Client.Dtos&MakePartial=False&MakeVirtual=False")
+        .text;
+    assert_eq!(csharp.matches("\nnamespace ").count(), 1, "{csharp}");
+    assert!(
+        csharp.contains("namespace Client.Dtos\n")
+            && csharp.contains("\nGlobalNamespace: Client.Dtos\n")
+    );
+    assert!(
+        csharp.contains("public class PutGroupAffiliateTokensRequest")
+            && !csharp.contains("partial class")
+    );
+    assert!(
+        csharp.contains("public uint GroupId { get; set; }"),
+        "MakeVirtual=False"
+    );
+    let marked = server.fetch("/types/csharp?AddReturnMarker=False").text;
+    assert!(!marked.contains("IReturn<"));
+    for lang in ["kotlin", "java"] {
+        let code = server
+            .fetch(&format!("/types/{lang}?Package=com.example.dtos"))
+            .text;
+        assert!(
+            code.contains("\npackage com.example.dtos"),
+            "/types/{lang} Package"
+        );
+        assert!(code.contains("\nPackage: com.example.dtos\n"));
+    }
+    let typescript = server
+        .fetch("/types/typescript?AddServiceStackTypes=False")
+        .text;
+    assert!(!typescript.contains("export class ResponseStatus"));
+    assert!(server
+        .fetch("/types/typescript")
+        .text
+        .contains("export class ResponseStatus"));
+    let php = server.fetch("/types/php?GlobalNamespace=Acme").text;
+    assert!(php.starts_with("<?php namespace Acme;"));
+}
+
+/// The original's types as each language declares them (original-dtos.md).
+#[test]
+fn the_generated_dtos_declare_the_originals_types() {
+    let server = Server::start();
+    let csharp = server.fetch("/types/csharp").text;
+    for expected in [
+        "namespace Geniuslink.Affiliation.Contracts\n",
+        "public partial interface IAffiliateProgram",
+        "IDictionary<string, string> AffiliateTokens { get; set; }",
+        "public partial class AffiliateTokensSet : AffiliateTokens, IAffiliateTokensSet",
+        "public virtual DateTime? CreatedAtUtc { get; set; }",
+        "[DataMember(Name=\"setGuid\")]\n        public virtual Guid? SetGuid { get; set; }",
+        "[DataMember]\n        public virtual Guid AffiliateTokensSetGuid { get; set; }",
+        "[DataMember(Name=\"affiliateTokensSet\")]\n        public virtual List<IAffiliateProgram> AffiliatePrograms { get; set; }",
+        "[DataMember(Name=\"groupId\", IsRequired=true)]",
+        "[DataMember]\n        public virtual bool Success { get; set; }",
+    ] {
+        assert!(csharp.contains(expected), "/types/csharp lacks {expected:?}");
+    }
+    // AffiliateTokensRequestBase carries no [DataContract] (its members do carry DataMember).
+    let base_at = csharp
+        .find("public partial class AffiliateTokensRequestBase")
+        .unwrap();
+    assert!(!csharp[..base_at].trim_end().ends_with("[DataContract]"));
+    let kotlin = server.fetch("/types/kotlin").text;
+    assert!(kotlin.contains("interface IAffiliateProgram\n{\n    var programGuid:String?"));
+    assert!(kotlin.contains("open var setGuid:UUID? = null"));
+    let typescript = server.fetch("/types/typescript").text;
+    assert!(typescript.contains("export interface IAffiliateProgram"));
+    assert!(typescript.contains("public affiliateTokensSet?: IAffiliateProgram[];"));
+    let swift = server.fetch("/types/swift").text;
+    assert!(swift.contains("public protocol IAffiliateProgram"));
+    let dart = server.fetch("/types/dart").text;
+    assert!(dart.contains("abstract class IAffiliateProgram"));
+}
+
+#[test]
+fn the_operation_pages_show_the_dtos_of_the_lang_asked_for() {
+    let server = Server::start();
+    let op = "GetGroupAffiliateTokensRequest";
+    for (lang, title, declaration) in [
+        (
+            "csharp",
+            "C#",
+            "public partial class GetGroupAffiliateTokensRequest",
+        ),
+        ("fsharp", "F#", "type GetGroupAffiliateTokensRequest() = "),
+        (
+            "vbnet",
+            "VB.NET",
+            "Public Partial Class GetGroupAffiliateTokensRequest",
+        ),
+        (
+            "typescript",
+            "TypeScript",
+            "export class GetGroupAffiliateTokensRequest",
+        ),
+        (
+            "mjs",
+            "JavaScript",
+            "export class GetGroupAffiliateTokensRequest {",
+        ),
+        ("python", "Python", "class GetGroupAffiliateTokensRequest("),
+        (
+            "dart",
+            "Dart",
+            "class GetGroupAffiliateTokensRequest implements",
+        ),
+        (
+            "java",
+            "Java",
+            "public static class GetGroupAffiliateTokensRequest",
+        ),
+        (
+            "kotlin",
+            "Kotlin",
+            "open class GetGroupAffiliateTokensRequest",
+        ),
+        (
+            "swift",
+            "Swift",
+            "public class GetGroupAffiliateTokensRequest",
+        ),
+        (
+            "php",
+            "PHP",
+            "class GetGroupAffiliateTokensRequest implements",
+        ),
+    ] {
+        let page = server
+            .fetch(&format!("/json/metadata?op={op}&lang={lang}"))
+            .text;
+        let page = page
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&");
+        assert!(
+            page.contains(&format!("{title} {op} DTOs")),
+            "lang={lang}: title"
+        );
+        assert!(
+            page.contains(declaration),
+            "lang={lang} does not show {declaration:?}"
+        );
+        assert!(
+            !page.contains("Options:"),
+            "lang={lang}: the excerpt has no Options header"
+        );
+    }
+    let unknown = server.fetch(&format!("/json/metadata?op={op}&lang=cobol"));
+    assert_eq!(unknown.status, 200);
+    assert!(
+        unknown.text.contains("lang must be one of: csharp, fsharp"),
+        "{}",
+        unknown.text
+    );
+    assert!(
+        !unknown.text.contains("cobol"),
+        "the page must not echo the lang asked for"
+    );
+}

@@ -7,7 +7,7 @@ use super::pipeline;
 use super::Inner;
 use crate::admission::Refusal;
 use crate::metadata::explorer;
-use crate::{Authenticator, Format, ServiceError};
+use crate::{Authenticator, DtoOptions, Format, Language, ServiceError};
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
@@ -24,7 +24,8 @@ pub(super) fn routes<A: Authenticator>() -> Router<Host<A>> {
         "/health",
         get(health::<A>).fallback(pipeline::operation::<A>),
     );
-    for (path, page) in Page::ROUTES {
+    let dtos = Language::ALL.map(|language| (language.types_path(), Page::Dtos(language)));
+    for (path, page) in Page::ROUTES.into_iter().chain(dtos) {
         let serve =
             move |State(host): State<Host<A>>, request: Request| serve_page(host, page, request);
         let route: MethodRouter<Host<A>> = get(serve).fallback(pipeline::operation::<A>);
@@ -62,9 +63,8 @@ enum Page {
     Index,
     TypesIndex,
     TypesMetadata,
-    Python,
-    TypeScript,
-    CSharp,
+    /// `/types/{language}`: the DTOs, with the options of the query string.
+    Dtos(Language),
     OpenApi,
     OpenApiBrowser,
     AppMetadata,
@@ -74,14 +74,11 @@ enum Page {
 }
 
 impl Page {
-    const ROUTES: [(&'static str, Page); 14] = [
+    const ROUTES: [(&'static str, Page); 11] = [
         ("/metadata", Page::Index),
         ("/types", Page::TypesIndex),
         ("/types/metadata", Page::TypesMetadata),
         ("/types/metadata.json", Page::TypesMetadata),
-        ("/types/python", Page::Python),
-        ("/types/typescript", Page::TypeScript),
-        ("/types/csharp", Page::CSharp),
         ("/openapi.json", Page::OpenApi),
         ("/openapi", Page::OpenApiBrowser),
         ("/docs", Page::OpenApiBrowser),
@@ -99,13 +96,15 @@ async fn serve_page<A: Authenticator>(host: Host<A>, page: Page, request: Reques
     };
     let base_url = base_url(&request);
     let description = &host.description;
+    let options = DtoOptions::from_query(&query_pairs(request.uri()));
     let (content_type, body) = match page {
         Page::Index => (HTML, description.index_page()),
         Page::TypesIndex => (JSON, description.types_index(&base_url).to_string()),
         Page::TypesMetadata => (JSON, description.metadata_json().to_string()),
-        Page::Python => (TEXT, description.python(Some(&base_url))),
-        Page::TypeScript => (TEXT, description.typescript(Some(&base_url))),
-        Page::CSharp => (TEXT, description.csharp(Some(&base_url))),
+        Page::Dtos(language) => (
+            language.content_type(),
+            description.dtos(language, &options, Some(&base_url)),
+        ),
         Page::OpenApi => (JSON, description.openapi().to_string()),
         Page::OpenApiBrowser => (HTML, description.openapi_page()),
         Page::AppMetadata => (JSON, description.app_metadata(&base_url).to_string()),
@@ -184,7 +183,6 @@ fn refuse<A: Authenticator>(host: &Inner<A>, refusal: Refusal, request: &Request
 
 const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
-const TEXT: &str = "text/plain; charset=utf-8";
 const SCRIPT: &str = "text/javascript; charset=utf-8";
 const STYLE: &str = "text/css; charset=utf-8";
 

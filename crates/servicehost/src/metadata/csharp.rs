@@ -1,92 +1,180 @@
-//! C# DTOs as ServiceStack's "Add ServiceStack Reference" generates them.
+//! C# DTOs as ServiceStack's CSharpGenerator writes them: one `namespace` block per
+//! .NET namespace, `[DataContract]`/`[DataMember]` as declared, interfaces as
+//! `public partial interface`.
 
-use super::{is_servicestack_type, options_header, ServiceDescription};
-use crate::{pascal_case, Member, TypeInfo, ValueKind, Verb};
-use std::fmt::Write;
+use super::emit::{data_member_args, flag, option, Code, Context, Dialect, Header};
+use crate::{Scalar, TypeInfo, TypeRef};
 
-/// With a base URL, the file starts with the "Options:" header of Add ServiceStack Reference.
-pub fn generate(service: &ServiceDescription, base_url: Option<&str>) -> String {
-    let mut out = String::new();
-    if let Some(base_url) = base_url {
-        let header = options_header(
-            base_url,
-            "//",
-            &[
-                "MakePartial: True",
-                "MakeVirtual: True",
-                "AddReturnMarker: True",
+pub struct CSharp;
+
+impl Dialect for CSharp {
+    fn header(&self, _: &Context) -> Header {
+        Header {
+            open: "/* Options:",
+            close: "*/",
+            comment: "//",
+            options: vec![
+                option("GlobalNamespace", ""),
+                flag("MakePartial", true),
+                flag("MakeVirtual", true),
+                flag("MakeInternal", false),
+                flag("MakeDataContractsExtensible", false),
+                flag("AddNullableAnnotations", false),
+                flag("AddReturnMarker", true),
+                flag("AddDescriptionAsComments", true),
+                flag("AddDataContractAttributes", false),
+                flag("AddIndexesToDataMembers", false),
+                flag("AddGeneratedCodeAttributes", false),
+                flag("AddResponseStatus", false),
+                option("AddImplicitVersion", ""),
+                flag("InitializeCollections", false),
+                flag("ExportValueTypes", false),
+                option("IncludeTypes", ""),
+                option("ExcludeTypes", ""),
+                option("AddNamespaces", ""),
+                option(
+                    "AddDefaultXmlNamespace",
+                    "http://schemas.servicestack.net/types",
+                ),
             ],
-        );
-        let _ = writeln!(out, "/* Options:\n{header}\n//AddDefaultXmlNamespace: http://schemas.servicestack.net/types\n*/\n");
-    }
-    out.push_str("using System;\nusing System.Collections.Generic;\nusing System.Runtime.Serialization;\nusing ServiceStack;\nusing ServiceStack.DataAnnotations;\n");
-    for (namespace, responses) in [(service.namespaces.0, false), (service.namespaces.1, true)] {
-        let _ = writeln!(out, "\nnamespace {namespace}\n{{");
-        for ty in service
-            .types
-            .iter()
-            .filter(|t| !is_servicestack_type(t.name) && t.name.ends_with("Response") == responses)
-        {
-            write_class(&mut out, service, ty);
         }
-        out.push_str("}\n");
     }
-    out
+
+    fn body(&self, out: &mut Code, context: &Context) {
+        for using in [
+            "System",
+            "System.IO",
+            "System.Collections",
+            "System.Collections.Generic",
+            "System.Runtime.Serialization",
+            "ServiceStack",
+            "ServiceStack.DataAnnotations",
+        ] {
+            out.line(format!("using {using};"));
+        }
+        let mut namespaces: Vec<String> = context
+            .by_namespace()
+            .into_iter()
+            .map(|(namespace, _)| namespace)
+            .collect();
+        namespaces.extend(context.options.list("AddNamespaces"));
+        for namespace in &namespaces {
+            out.line(format!("using {namespace};"));
+        }
+        for (namespace, types) in context.by_namespace() {
+            out.blank();
+            out.line(format!("namespace {namespace}"));
+            out.block("{", "}", |out| {
+                for (i, ty) in types.iter().enumerate() {
+                    if i > 0 {
+                        out.blank();
+                    }
+                    declare(out, context, ty);
+                }
+            });
+        }
+    }
 }
 
-fn write_class(out: &mut String, service: &ServiceDescription, ty: &TypeInfo) {
-    let op = service.operation_of_request(ty.name);
-    if let Some(op) = op {
+fn declare(out: &mut Code, context: &Context, ty: &TypeInfo) {
+    let partial = if context.options.flag("MakePartial", true) {
+        "partial "
+    } else {
+        ""
+    };
+    let visibility = if context.options.flag("MakeInternal", false) {
+        "internal"
+    } else {
+        "public"
+    };
+    if context.descriptions() && !ty.description.trim().is_empty() {
+        out.comment("///", &format!("<summary>\n{}\n</summary>", ty.description));
+    }
+    if let Some(op) = context.operation_of(ty) {
         for route in &op.routes {
-            let _ = writeln!(
-                out,
-                "    [Route(\"{}\", \"{}\")]",
+            out.line(format!(
+                "[Route(\"{}\", \"{}\")]",
                 route.path,
                 route.verb.as_str()
-            );
+            ));
         }
     }
-    out.push_str("    [DataContract]\n");
     let mut parents: Vec<String> = ty.base.map(|b| b().name.to_string()).into_iter().collect();
-    if let Some(op) = op {
-        parents.push(format!("IReturn<{}>", op.response.name));
-        parents.push(
-            match op.preferred_verb() {
-                Verb::Get => "IGet",
-                Verb::Post => "IPost",
-                Verb::Put => "IPut",
-                Verb::Patch => "IPatch",
-                Verb::Delete => "IDelete",
-            }
-            .into(),
-        );
-    }
+    parents.extend(ty.interfaces.iter().map(|i| i().name.to_string()));
+    parents.extend(context.returns(ty).map(|r| format!("IReturn<{r}>")));
+    parents.extend(context.verb_marker(ty).map(str::to_string));
     let parents = if parents.is_empty() {
         String::new()
     } else {
         format!(" : {}", parents.join(", "))
     };
-    let _ = writeln!(out, "    public partial class {}{parents}\n    {{", ty.name);
-    for member in ty.own_members() {
-        let _ = writeln!(
-            out,
-            "        [DataMember(Name=\"{}\")]\n        public virtual {} {} {{ get; set; }}\n",
-            member.name,
-            cs_type(member),
-            pascal_case(member.name)
-        );
+    if ty.is_interface() {
+        out.line(format!(
+            "{visibility} {partial}interface {}{parents}",
+            ty.name
+        ));
+        out.block("{", "}", |out| {
+            for member in ty.own_members() {
+                out.line(format!(
+                    "{} {} {{ get; set; }}",
+                    type_name(&member.ty, member.optional),
+                    member.property
+                ));
+            }
+        });
+        return;
     }
-    out.push_str("    }\n\n");
+    if ty.data_contract {
+        out.line("[DataContract]");
+    }
+    out.line(format!("{visibility} {partial}class {}{parents}", ty.name));
+    let modifier = if context.options.flag("MakeVirtual", true) {
+        "virtual "
+    } else {
+        ""
+    };
+    out.block("{", "}", |out| {
+        for (i, member) in ty.own_members().into_iter().enumerate() {
+            if i > 0 {
+                out.blank();
+            }
+            if context.descriptions() && !member.description.trim().is_empty() {
+                out.comment(
+                    "///",
+                    &format!("<summary>\n{}\n</summary>", member.description),
+                );
+            }
+            match data_member_args(member, "=") {
+                Some(args) if args.is_empty() => out.line("[DataMember]"),
+                Some(args) => out.line(format!("[DataMember({args})]")),
+                None => {}
+            }
+            out.line(format!(
+                "public {modifier}{} {} {{ get; set; }}",
+                type_name(&member.ty, member.optional),
+                member.property
+            ));
+        }
+    });
 }
 
-fn cs_type(member: &Member) -> String {
-    let nullable = if member.optional { "?" } else { "" };
-    match member.kind {
-        ValueKind::Map => "Dictionary<string, string>".into(),
-        ValueKind::List => format!("List<{}>", member.item_element),
-        ValueKind::Bool | ValueKind::Integer | ValueKind::Number => {
-            format!("{}{nullable}", member.type_name)
+/// `uint`, `uint?` (an optional value type), `List<IAffiliateProgram>`, `IDictionary<string, string>`.
+pub fn type_name(ty: &TypeRef, optional: bool) -> String {
+    match ty {
+        TypeRef::Scalar(scalar) => {
+            let name = scalar.dotnet_name();
+            if optional && scalar.is_value_type() && *scalar != Scalar::String {
+                format!("{name}?")
+            } else {
+                name.into()
+            }
         }
-        _ => member.type_name.clone(),
+        TypeRef::Map { value, interface } => format!(
+            "{}Dictionary<string, {}>",
+            if *interface { "I" } else { "" },
+            type_name(value, false)
+        ),
+        TypeRef::List(item) => format!("List<{}>", type_name(item, false)),
+        TypeRef::Interface { name, .. } | TypeRef::Type { name, .. } => (*name).into(),
     }
 }

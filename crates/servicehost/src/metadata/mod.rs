@@ -1,14 +1,29 @@
 //! Self-description, derived from the operation declarations: the `/metadata` pages,
-//! `/types/*` (metadata JSON and client DTOs in Python, TypeScript and C#) and OpenAPI.
-//! An operation cannot be missing from any of them, since all read the same list.
+//! `/types/*` (metadata JSON and client DTOs in the 13 languages of "Add ServiceStack
+//! Reference") and OpenAPI. An operation cannot be missing from any of them, since all
+//! read the same list.
 
 mod csharp;
+mod dart;
+mod emit;
 pub mod explorer;
+mod fsharp;
+mod java;
+mod js;
+mod jvm;
+mod kotlin;
+mod mjs;
 mod openapi;
 mod pages;
+mod php;
 mod python;
 mod samples;
+mod swift;
 mod typescript;
+mod typescript_d;
+mod vbnet;
+
+pub use emit::Options as DtoOptions;
 
 use crate::{Binding, Member, Operation, RouteDecl, TypeInfo, ValueKind, Verb};
 use serde_json::{json, Value};
@@ -121,19 +136,25 @@ impl ServiceDescription {
         }
     }
 
+    /// The DTOs in `language` with the caller's options; `None` leaves out the
+    /// "Options:" header (used for the per-operation excerpts).
+    pub fn dtos(&self, language: Language, options: &DtoOptions, base_url: Option<&str>) -> String {
+        emit::generate(language.dialect(), self, options, base_url)
+    }
+
     /// `None` leaves out the "Options:" header (used for the per-operation excerpts).
     pub fn python(&self, base_url: Option<&str>) -> String {
-        python::generate(self, base_url)
+        self.dtos(Language::Python, &DtoOptions::default(), base_url)
     }
 
     /// `None` leaves out the "Options:" header (used for the per-operation excerpts).
     pub fn typescript(&self, base_url: Option<&str>) -> String {
-        typescript::generate(self, base_url)
+        self.dtos(Language::TypeScript, &DtoOptions::default(), base_url)
     }
 
     /// `None` leaves out the "Options:" header (used for the per-operation excerpts).
     pub fn csharp(&self, base_url: Option<&str>) -> String {
-        csharp::generate(self, base_url)
+        self.dtos(Language::CSharp, &DtoOptions::default(), base_url)
     }
 
     pub fn openapi(&self) -> Value {
@@ -158,14 +179,20 @@ impl ServiceDescription {
         pages::operation(self, op, format, language, base_url)
     }
 
-    /// `/types`: where each generator is.
+    /// `/types`: where each generator is, by ServiceStack's `TypeLinks` names.
     pub fn types_index(&self, base_url: &str) -> Value {
-        json!({
-            "Metadata": format!("{base_url}/types/metadata"),
-            "CSharp": format!("{base_url}/types/csharp"),
-            "TypeScript": format!("{base_url}/types/typescript"),
-            "Python": format!("{base_url}/types/python"),
-        })
+        let mut links = serde_json::Map::new();
+        links.insert(
+            "Metadata".into(),
+            json!(format!("{base_url}/types/metadata")),
+        );
+        for language in Language::ALL {
+            links.insert(
+                language.link_name().into(),
+                json!(format!("{base_url}/types/{}", language.path())),
+            );
+        }
+        Value::Object(links)
     }
 
     /// `/types/metadata`: operations and types as ServiceStack's `MetadataTypes`.
@@ -176,7 +203,9 @@ impl ServiceDescription {
                 "namespace": if is_servicestack_type(ty.name) { "ServiceStack" } else { self.namespace_of(ty) },
                 "description": ty.description.trim(),
                 "inherits": ty.base.map(|b| json!({ "name": b().name })),
-                "dataContract": true,
+                "implements": ty.interfaces.iter().map(|i| json!({ "name": i().name })).collect::<Vec<_>>(),
+                "isInterface": ty.is_interface(),
+                "dataContract": ty.data_contract,
                 "properties": ty.own_members().iter().map(|m| property_json(m)).collect::<Vec<_>>(),
             })
         };
@@ -200,6 +229,182 @@ impl ServiceDescription {
     }
 }
 
+/// A client language of "Add ServiceStack Reference": `/types/{path}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    CSharp,
+    FSharp,
+    VbNet,
+    TypeScript,
+    TypeScriptDefinition,
+    CommonJs,
+    Mjs,
+    Python,
+    Dart,
+    Java,
+    Kotlin,
+    Swift,
+    Php,
+}
+
+impl Language {
+    pub const ALL: [Language; 13] = [
+        Language::CSharp,
+        Language::FSharp,
+        Language::VbNet,
+        Language::TypeScript,
+        Language::TypeScriptDefinition,
+        Language::CommonJs,
+        Language::Mjs,
+        Language::Python,
+        Language::Dart,
+        Language::Java,
+        Language::Kotlin,
+        Language::Swift,
+        Language::Php,
+    ];
+
+    /// The `lang` values of the metadata pages, in the order their links show them.
+    pub const ON_PAGES: [Language; 11] = [
+        Language::CSharp,
+        Language::FSharp,
+        Language::VbNet,
+        Language::TypeScript,
+        Language::Mjs,
+        Language::Python,
+        Language::Dart,
+        Language::Java,
+        Language::Kotlin,
+        Language::Swift,
+        Language::Php,
+    ];
+
+    /// `/types/{path}`, also the `lang` value of the metadata pages.
+    pub fn path(self) -> &'static str {
+        match self {
+            Language::CSharp => "csharp",
+            Language::FSharp => "fsharp",
+            Language::VbNet => "vbnet",
+            Language::TypeScript => "typescript",
+            Language::TypeScriptDefinition => "typescript.d",
+            Language::CommonJs => "js",
+            Language::Mjs => "mjs",
+            Language::Python => "python",
+            Language::Dart => "dart",
+            Language::Java => "java",
+            Language::Kotlin => "kotlin",
+            Language::Swift => "swift",
+            Language::Php => "php",
+        }
+    }
+
+    /// The route, `/types/{path}`.
+    pub fn types_path(self) -> &'static str {
+        match self {
+            Language::CSharp => "/types/csharp",
+            Language::FSharp => "/types/fsharp",
+            Language::VbNet => "/types/vbnet",
+            Language::TypeScript => "/types/typescript",
+            Language::TypeScriptDefinition => "/types/typescript.d",
+            Language::CommonJs => "/types/js",
+            Language::Mjs => "/types/mjs",
+            Language::Python => "/types/python",
+            Language::Dart => "/types/dart",
+            Language::Java => "/types/java",
+            Language::Kotlin => "/types/kotlin",
+            Language::Swift => "/types/swift",
+            Language::Php => "/types/php",
+        }
+    }
+
+    pub fn from_path(path: &str) -> Option<Language> {
+        Language::ALL
+            .into_iter()
+            .find(|l| l.path().eq_ignore_ascii_case(path))
+    }
+
+    /// The key in `/types` (ServiceStack's `TypeLinks`).
+    pub fn link_name(self) -> &'static str {
+        match self {
+            Language::CSharp => "CSharp",
+            Language::FSharp => "FSharp",
+            Language::VbNet => "VbNet",
+            Language::TypeScript => "TypeScript",
+            Language::TypeScriptDefinition => "TypeScriptDefinition",
+            Language::CommonJs => "CommonJs",
+            Language::Mjs => "Mjs",
+            Language::Python => "Python",
+            Language::Dart => "Dart",
+            Language::Java => "Java",
+            Language::Kotlin => "Kotlin",
+            Language::Swift => "Swift",
+            Language::Php => "Php",
+        }
+    }
+
+    /// As the metadata pages title the DTOs ("Kotlin PutThing DTOs").
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Language::CSharp => "C#",
+            Language::FSharp => "F#",
+            Language::VbNet => "VB.NET",
+            Language::TypeScript => "TypeScript",
+            Language::TypeScriptDefinition => "TypeScript Definitions",
+            Language::CommonJs | Language::Mjs => "JavaScript",
+            Language::Python => "Python",
+            Language::Dart => "Dart",
+            Language::Java => "Java",
+            Language::Kotlin => "Kotlin",
+            Language::Swift => "Swift",
+            Language::Php => "PHP",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Language::CommonJs | Language::Mjs => "text/javascript; charset=utf-8",
+            _ => "text/plain; charset=utf-8",
+        }
+    }
+
+    fn dialect(self) -> &'static dyn emit::Dialect {
+        match self {
+            Language::CSharp => &csharp::CSharp,
+            Language::FSharp => &fsharp::FSharp,
+            Language::VbNet => &vbnet::VbNet,
+            Language::TypeScript => &typescript::TypeScript,
+            Language::TypeScriptDefinition => &typescript_d::TypeScriptDeclarations,
+            Language::CommonJs => &js::CommonJs,
+            Language::Mjs => &mjs::Mjs,
+            Language::Python => &python::Python,
+            Language::Dart => &dart::Dart,
+            Language::Java => &java::Java,
+            Language::Kotlin => &kotlin::Kotlin,
+            Language::Swift => &swift::Swift,
+            Language::Php => &php::Php,
+        }
+    }
+}
+
+/// ServiceStack's `MetadataDataMember`: `name` only when the attribute names one
+/// (a bare `[DataMember]` is `{}`); `null` without the attribute. Ours always carries
+/// `wireName`, the JSON name, for readers that need it.
+fn data_member_json(member: &Member) -> Value {
+    let mut data_member = match member.data_member {
+        crate::DataMemberForm::Absent => return json!({ "wireName": member.name }),
+        crate::DataMemberForm::Named => json!({ "name": member.name }),
+        crate::DataMemberForm::Bare => json!({}),
+    };
+    if member.is_required {
+        data_member["isRequired"] = json!(true);
+    }
+    if let Some(order) = member.order {
+        data_member["order"] = json!(order);
+    }
+    data_member["wireName"] = json!(member.name);
+    data_member
+}
+
 fn property_json(member: &Member) -> Value {
     json!({
         "name": member.property,
@@ -208,7 +413,7 @@ fn property_json(member: &Member) -> Value {
         "isRequired": !member.optional,
         "description": member.description.trim(),
         "paramType": member.binding.as_str(),
-        "dataMember": { "name": member.name },
+        "dataMember": data_member_json(member),
     })
 }
 
@@ -241,36 +446,4 @@ pub fn body_members<'a>(request: &'a TypeInfo, route: &RouteDecl) -> Vec<&'a Mem
         .iter()
         .filter(|m| !in_path(m) && (route.verb.has_body() && m.binding != Binding::Query))
         .collect()
-}
-
-/// The header comment of "Add ServiceStack Reference" DTOs.
-pub fn options_header(base_url: &str, comment: &str, extra_options: &[&str]) -> String {
-    let date = time::OffsetDateTime::now_utc();
-    let date = format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        date.year(),
-        date.month() as u8,
-        date.day(),
-        date.hour(),
-        date.minute(),
-        date.second()
-    );
-    let mut lines = vec![
-        format!("Date: {date}"),
-        format!("Version: {}", env!("CARGO_PKG_VERSION")),
-        format!("Tip: To override a DTO option, remove \"{comment}\" prefix before updating"),
-        format!("BaseUrl: {base_url}"),
-        String::new(),
-        format!("{comment}GlobalNamespace: "),
-    ];
-    for option in extra_options {
-        lines.push(format!("{comment}{option}"));
-    }
-    lines.push(format!("{comment}AddServiceStackTypes: True"));
-    lines.push(format!("{comment}AddResponseStatus: False"));
-    lines.push(format!("{comment}AddImplicitVersion: "));
-    lines.push(format!("{comment}AddDescriptionAsComments: True"));
-    lines.push(format!("{comment}IncludeTypes: "));
-    lines.push(format!("{comment}ExcludeTypes: "));
-    lines.join("\n")
 }

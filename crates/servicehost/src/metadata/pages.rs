@@ -2,7 +2,7 @@
 //! format, like the original's (routes, field tables, DTOs, sample HTTP).
 
 use super::samples::{jsv_sample, sample_value, xml_sample_value};
-use super::{body_members, OperationInfo, ServiceDescription};
+use super::{body_members, DtoOptions, Language, OperationInfo, ServiceDescription};
 use crate::codec::escape_html;
 use crate::{Format, TypeInfo};
 use serde_json::Value;
@@ -91,7 +91,7 @@ pub fn operation(
         out.push_str("<p class=\"auth\">Requires Authentication</p>\n");
     }
     routes_table(&mut out, op);
-    match language.and_then(DtoLanguage::from_name) {
+    match language {
         Some(language) => dto_section(&mut out, service, op, language),
         None => {
             let mut shown = HashSet::new();
@@ -121,66 +121,30 @@ fn routes_table(out: &mut String, op: &OperationInfo) {
     out.push_str("</table>");
 }
 
-/// The client languages a page can show DTOs in.
-#[derive(Clone, Copy)]
-enum DtoLanguage {
-    Python,
-    TypeScript,
-    CSharp,
-}
-
-impl DtoLanguage {
-    const ALL: [DtoLanguage; 3] = [
-        DtoLanguage::Python,
-        DtoLanguage::TypeScript,
-        DtoLanguage::CSharp,
-    ];
-
-    fn from_name(name: &str) -> Option<DtoLanguage> {
-        DtoLanguage::ALL
-            .into_iter()
-            .find(|l| l.name().eq_ignore_ascii_case(name))
-    }
-
-    /// As in `?lang=`.
-    fn name(self) -> &'static str {
-        match self {
-            DtoLanguage::Python => "python",
-            DtoLanguage::TypeScript => "typescript",
-            DtoLanguage::CSharp => "csharp",
+/// The operation's own DTOs in one client language (any of `/types/{lang}`), then the way
+/// to the other languages. An unknown `lang` shows what the valid ones are in place of
+/// the code (ServiceStack shows its generator's error there), without repeating it.
+fn dto_section(out: &mut String, service: &ServiceDescription, op: &OperationInfo, language: &str) {
+    let (title, code) = match Language::from_path(language) {
+        Some(language) => (
+            language.display_name(),
+            service
+                .only(op)
+                .dtos(language, &DtoOptions::default(), None),
+        ),
+        None => {
+            let known: Vec<&str> = Language::ALL.iter().map(|l| l.path()).collect();
+            (
+                "Unknown language",
+                format!("lang must be one of: {}", known.join(", ")),
+            )
         }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            DtoLanguage::Python => "Python",
-            DtoLanguage::TypeScript => "TypeScript",
-            DtoLanguage::CSharp => "C#",
-        }
-    }
-
-    fn code(self, service: &ServiceDescription) -> String {
-        match self {
-            DtoLanguage::Python => service.python(None),
-            DtoLanguage::TypeScript => service.typescript(None),
-            DtoLanguage::CSharp => service.csharp(None),
-        }
-    }
-}
-
-/// The operation's own DTOs in one client language, then the way to the other languages.
-fn dto_section(
-    out: &mut String,
-    service: &ServiceDescription,
-    op: &OperationInfo,
-    language: DtoLanguage,
-) {
-    let code = language.code(&service.only(op));
+    };
     let _ = write!(
         out,
         "<pre class=\"dtos\">{}\n</pre>\n<h3>{} {} DTOs</h3>",
         escape_html(code.trim_end()),
-        language.label(),
+        escape_html(title),
         escape_html(op.name)
     );
     language_links(out, op.name);
@@ -191,13 +155,13 @@ fn dto_section(
 /// page's text stays the original's (which draws its language menu with script).
 fn language_links(out: &mut String, op_name: &str) {
     out.push_str("<nav class=\"langs\">");
-    for language in DtoLanguage::ALL {
+    for language in Language::ON_PAGES {
         let _ = write!(
             out,
             "<a href=\"?op={}&amp;lang={}\" aria-label=\"{label}\" data-label=\"{label}\"></a>",
             escape_html(op_name),
-            language.name(),
-            label = escape_html(language.label()),
+            language.path(),
+            label = escape_html(language.display_name()),
         );
     }
     out.push_str("</nav>");

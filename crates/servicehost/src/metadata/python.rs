@@ -1,96 +1,109 @@
-//! Python DTOs in the shape ServiceStack generates (dataclasses_json, camelCase).
+//! Python DTOs in the shape ServiceStack's PythonGenerator writes (dataclasses_json,
+//! camelCase on the wire, snake_case fields). Interfaces are plain classes, as the
+//! original's; ours also take the JSON object in `__init__` (each of its members as an
+//! attribute), since the official client builds each list item by calling its declared
+//! class with the item: a plain class without it fails on every non-empty list.
 
-use super::{is_servicestack_type, options_header, ServiceDescription};
-use crate::{Member, TypeInfo, ValueKind, Verb};
-use std::fmt::Write;
+use super::emit::{flag, option, Code, Context, Dialect, Header};
+use crate::{Member, Scalar, TypeInfo, TypeRef};
 
-const IMPORTS: &str = "import datetime
-import decimal
-from marshmallow.fields import *
-from servicestack import *
-from typing import *
-from dataclasses import dataclass, field
-from dataclasses_json import dataclass_json, LetterCase, Undefined, config
-from enum import Enum, IntEnum
-";
+pub struct Python;
 
-/// With a base URL, the file starts with the "Options:" header of Add ServiceStack Reference.
-pub fn generate(service: &ServiceDescription, base_url: Option<&str>) -> String {
-    let mut out = String::new();
-    if let Some(base_url) = base_url {
-        let header = options_header(
-        base_url,
-        "#",
-        &["DefaultImports: datetime,decimal,marshmallow.fields:*,servicestack:*,typing:*,dataclasses:dataclass/field,dataclasses_json:dataclass_json/LetterCase/Undefined/config,enum:Enum/IntEnum"],
-    );
-        let _ = writeln!(
-            out,
-            "\"\"\" Options:\n{header}\n#DataClass: \n#DataClassJson: \n\"\"\"\n"
-        );
+const DEFAULT_IMPORTS: &str = "datetime,decimal,marshmallow.fields:*,servicestack:*,typing:*,dataclasses:dataclass/field,dataclasses_json:dataclass_json/LetterCase/Undefined/config,enum:Enum/IntEnum";
+
+impl Dialect for Python {
+    fn header(&self, _: &Context) -> Header {
+        Header {
+            open: "\"\"\" Options:",
+            close: "\"\"\"",
+            comment: "#",
+            options: vec![
+                option("GlobalNamespace", ""),
+                flag("AddServiceStackTypes", true),
+                flag("AddResponseStatus", false),
+                option("AddImplicitVersion", ""),
+                flag("AddDescriptionAsComments", true),
+                option("IncludeTypes", ""),
+                option("ExcludeTypes", ""),
+                option("DefaultImports", DEFAULT_IMPORTS),
+                option("DataClass", ""),
+                option("DataClassJson", ""),
+            ],
+        }
     }
-    out.push_str(IMPORTS);
-    for ty in service
-        .types
-        .iter()
-        .filter(|t| !is_servicestack_type(t.name))
-    {
-        out.push_str("\n\n");
-        write_class(&mut out, service, ty);
+
+    fn body(&self, out: &mut Code, context: &Context) {
+        for line in [
+            "import datetime",
+            "import decimal",
+            "from marshmallow.fields import *",
+            "from servicestack import *",
+            "from typing import *",
+            "from dataclasses import dataclass, field",
+            "from dataclasses_json import dataclass_json, LetterCase, Undefined, config",
+            "from enum import Enum, IntEnum",
+        ] {
+            out.line(line);
+        }
+        for ty in &context.types {
+            out.blank();
+            out.blank();
+            declare(out, context, ty);
+        }
     }
-    out
 }
 
-fn write_class(out: &mut String, service: &ServiceDescription, ty: &TypeInfo) {
+fn declare(out: &mut Code, context: &Context, ty: &TypeInfo) {
     let mut bases: Vec<String> = ty.base.map(|b| b().name.to_string()).into_iter().collect();
-    if let Some(op) = service.operation_of_request(ty.name) {
+    bases.extend(ty.interfaces.iter().map(|i| i().name.to_string()));
+    if let Some(op) = context.operation_of(ty) {
         for route in &op.routes {
-            let _ = writeln!(
-                out,
+            out.line(format!(
                 "# @Route(\"{}\", \"{}\")",
                 route.path,
                 route.verb.as_str()
-            );
+            ));
         }
-        bases.push(format!("IReturn[{}]", op.response.name));
-        bases.push(
-            match op.preferred_verb() {
-                Verb::Get => "IGet",
-                Verb::Post => "IPost",
-                Verb::Put => "IPut",
-                Verb::Patch => "IPatch",
-                Verb::Delete => "IDelete",
-            }
-            .to_string(),
-        );
     }
-    out.push_str(
-        "@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)\n@dataclass\n",
-    );
+    bases.extend(context.returns(ty).map(|r| format!("IReturn[{r}]")));
+    bases.extend(context.verb_marker(ty).map(str::to_string));
+    if !ty.is_interface() {
+        out.line("@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)");
+        out.line("@dataclass");
+    }
     if bases.is_empty() {
-        let _ = writeln!(out, "class {}:", ty.name);
+        out.line(format!("class {}:", ty.name));
     } else {
-        let _ = writeln!(out, "class {}({}):", ty.name, bases.join(", "));
+        out.line(format!("class {}({}):", ty.name, bases.join(", ")));
     }
+    out.indent();
     let description = ty.description.trim();
-    if !description.is_empty() {
-        let _ = writeln!(
-            out,
-            "    \"\"\"\n    {}\n    \"\"\"\n",
-            description.replace("\"\"\"", "'''")
-        );
+    if context.descriptions() && !description.is_empty() {
+        out.line("\"\"\"");
+        out.line(description.replace("\"\"\"", "'''"));
+        out.line("\"\"\"");
+        out.blank();
     }
     let members = ty.own_members();
     if members.is_empty() {
-        out.push_str("    pass\n");
+        out.line("pass");
     }
-    for member in members {
-        let _ = writeln!(
-            out,
-            "    {}: {}",
+    for member in &members {
+        out.line(format!(
+            "{}: {}",
             snake_case(member.name),
             annotation(member)
-        );
+        ));
     }
+    if ty.is_interface() {
+        // The item's members, by their snake_case names, whatever its concrete class.
+        out.blank();
+        out.line("def __init__(self, init: Optional[Dict[str, Any]] = None):");
+        out.line("    for key, value in (init or {}).items():");
+        out.line("        if not key.startswith('__'):");
+        out.line("            setattr(self, ''.join('_' + c.lower() if c.isupper() else c for c in key), value)");
+    }
+    out.outdent();
 }
 
 /// `groupId` -> `group_id`, as dataclasses_json's LetterCase.CAMEL expects.
@@ -107,30 +120,33 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
-fn python_type(type_name: &str) -> String {
-    match type_name {
-        "string" | "Guid" => "str".into(),
-        "DateTime" => "datetime.datetime".into(),
-        "bool" => "bool".into(),
-        "uint" | "int" | "long" | "ulong" => "int".into(),
-        "double" => "float".into(),
-        other => other.into(),
+pub fn type_name(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Scalar(scalar) => match scalar {
+            Scalar::String | Scalar::Guid => "str",
+            Scalar::Bool => "bool",
+            Scalar::UInt | Scalar::Int | Scalar::ULong | Scalar::Long => "int",
+            Scalar::Double => "float",
+            Scalar::DateTime => "datetime.datetime",
+        }
+        .into(),
+        TypeRef::Map { value, .. } => format!("Dict[str, {}]", type_name(value)),
+        TypeRef::List(item) => format!("List[{}]", type_name(item)),
+        TypeRef::Interface { name, .. } | TypeRef::Type { name, .. } => (*name).into(),
     }
 }
 
+/// ServiceStack's defaults: value types `= 0`/`= False` unless optional, the rest `None`.
 fn annotation(member: &Member) -> String {
-    match member.kind {
-        ValueKind::Map => "Optional[Dict[str, str]] = None".into(),
-        ValueKind::List => format!(
-            "Optional[List[{}]] = None",
-            python_type(&member.item_element)
-        ),
-        ValueKind::Object | ValueKind::String => {
-            format!("Optional[{}] = None", python_type(&member.type_name))
+    let name = type_name(&member.ty);
+    match &member.ty {
+        TypeRef::Scalar(Scalar::Bool) if !member.optional => format!("{name} = False"),
+        TypeRef::Scalar(Scalar::UInt | Scalar::Int | Scalar::ULong | Scalar::Long)
+            if !member.optional =>
+        {
+            format!("{name} = 0")
         }
-        _ if member.optional => format!("Optional[{}] = None", python_type(&member.type_name)),
-        ValueKind::Bool => "bool = False".into(),
-        ValueKind::Integer => "int = 0".into(),
-        ValueKind::Number => "float = 0.0".into(),
+        TypeRef::Scalar(Scalar::Double) if !member.optional => format!("{name} = 0.0"),
+        _ => format!("Optional[{name}] = None"),
     }
 }

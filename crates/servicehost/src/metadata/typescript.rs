@@ -1,11 +1,13 @@
-//! TypeScript DTOs for `@servicestack/client` (classes with getTypeName, getMethod,
-//! createResponse, as ServiceStack generates them).
+//! TypeScript DTOs for `@servicestack/client` as ServiceStack's TypeScriptGenerator
+//! writes them: classes with `getTypeName`, `getMethod`, `createResponse` on requests,
+//! `export interface` for interfaces, the DataContract attributes as comments.
 
-use super::{is_servicestack_type, options_header, ServiceDescription};
-use crate::{Member, TypeInfo, ValueKind};
-use std::fmt::Write;
+use super::emit::{data_member_annotation, flag, option, Code, Context, Dialect, Header};
+use crate::{Member, Scalar, TypeInfo, TypeRef};
 
-const SERVICESTACK_TYPES: &str = "export interface IReturn<T>
+pub struct TypeScript;
+
+pub const SERVICESTACK_TYPES: &str = "export interface IReturn<T>
 {
     createResponse(): T;
 }
@@ -32,113 +34,153 @@ export class ResponseStatus
 }
 ";
 
-/// With a base URL, the file starts with the "Options:" header of Add ServiceStack Reference.
-pub fn generate(service: &ServiceDescription, base_url: Option<&str>) -> String {
-    let mut out = String::new();
-    if let Some(base_url) = base_url {
-        let header = options_header(base_url, "//", &["MakePropertiesOptional: False"]);
-        let _ = writeln!(out, "/* Options:\n{header}\n//DefaultImports: \n*/\n");
+impl Dialect for TypeScript {
+    fn header(&self, _: &Context) -> Header {
+        Header {
+            open: "/* Options:",
+            close: "*/",
+            comment: "//",
+            options: vec![
+                option("GlobalNamespace", ""),
+                flag("MakePropertiesOptional", false),
+                flag("AddServiceStackTypes", true),
+                flag("AddResponseStatus", false),
+                option("AddImplicitVersion", ""),
+                flag("AddDescriptionAsComments", true),
+                option("IncludeTypes", ""),
+                option("ExcludeTypes", ""),
+                option("DefaultImports", ""),
+            ],
+        }
     }
-    out.push_str(SERVICESTACK_TYPES);
-    for ty in service
-        .types
-        .iter()
-        .filter(|t| !is_servicestack_type(t.name))
-    {
-        out.push('\n');
-        write_class(&mut out, service, ty);
+
+    fn body(&self, out: &mut Code, context: &Context) {
+        let module = context.options.given("GlobalNamespace");
+        if let Some(module) = module {
+            out.line(format!("export module {module}"));
+            out.line("{");
+        }
+        if context.servicestack_types() {
+            out.raw(SERVICESTACK_TYPES);
+        }
+        for ty in &context.types {
+            out.blank();
+            declare(out, context, ty);
+        }
+        if module.is_some() {
+            out.line("}");
+        }
     }
-    out
 }
 
-fn write_class(out: &mut String, service: &ServiceDescription, ty: &TypeInfo) {
-    let op = service.operation_of_request(ty.name);
-    let base = ty.base.map(|b| b().name);
+fn declare(out: &mut Code, context: &Context, ty: &TypeInfo) {
     let description = ty.description.trim();
-    if !description.is_empty() {
-        let _ = writeln!(
-            out,
+    if context.descriptions() && !description.is_empty() {
+        out.line(format!(
             "/** @description {} */",
             description.replace("*/", "* /")
-        );
+        ));
     }
-    if let Some(op) = op {
+    if let Some(op) = context.operation_of(ty) {
         for route in &op.routes {
-            let _ = writeln!(
-                out,
+            out.line(format!(
                 "// @Route(\"{}\", \"{}\")",
                 route.path,
                 route.verb.as_str()
-            );
+            ));
         }
     }
+    let base = ty.base.map(|b| b().name);
+    let interfaces: Vec<String> = ty.interfaces.iter().map(|i| i().name.to_string()).collect();
+    if ty.is_interface() {
+        let extends = if interfaces.is_empty() {
+            String::new()
+        } else {
+            format!(" extends {}", interfaces.join(", "))
+        };
+        out.line(format!("export interface {}{extends}", ty.name));
+        out.block("{", "}", |out| {
+            for member in ty.own_members() {
+                out.line(format!(
+                    "{}{}: {};",
+                    member.name,
+                    optional_mark(context, member),
+                    type_name(&member.ty)
+                ));
+            }
+        });
+        return;
+    }
+    if ty.data_contract {
+        out.line("// @DataContract");
+    }
+    let mut implements = interfaces;
+    implements.extend(context.returns(ty).map(|r| format!("IReturn<{r}>")));
     let mut declaration = format!("export class {}", ty.name);
     if let Some(base) = base {
-        let _ = write!(declaration, " extends {base}");
+        declaration.push_str(&format!(" extends {base}"));
     }
-    if let Some(op) = op {
-        let _ = write!(declaration, " implements IReturn<{}>", op.response.name);
+    if !implements.is_empty() {
+        declaration.push_str(&format!(" implements {}", implements.join(", ")));
     }
-    let _ = writeln!(out, "{declaration}\n{{");
-    for member in ty.own_members() {
-        let optional = if member.optional || !is_value_type(member) {
-            "?"
+    out.line(declaration);
+    out.block("{", "}", |out| {
+        for member in ty.own_members() {
+            if let Some(annotation) = data_member_annotation(member) {
+                out.line(format!("// @{annotation}"));
+            }
+            out.line(format!(
+                "public {}{}: {};",
+                member.name,
+                optional_mark(context, member),
+                type_name(&member.ty)
+            ));
+            out.blank();
+        }
+        let init = if base.is_some() {
+            "super(init); (Object as any).assign(this, init);"
         } else {
-            ""
+            "(Object as any).assign(this, init);"
         };
-        let _ = writeln!(
-            out,
-            "    public {}{optional}: {};",
-            member.name,
-            ts_type(member)
-        );
-    }
-    let init = if base.is_some() {
-        "super(init); (Object as any).assign(this, init);"
+        out.line(format!(
+            "public constructor(init?: Partial<{}>) {{ {init} }}",
+            ty.name
+        ));
+        if let Some(op) = context.operation_of(ty) {
+            out.line(format!("public getTypeName() {{ return '{}'; }}", ty.name));
+            out.line(format!(
+                "public getMethod() {{ return '{}'; }}",
+                op.preferred_verb().as_str()
+            ));
+            out.line(format!(
+                "public createResponse() {{ return new {}(); }}",
+                op.response.name
+            ));
+        }
+    });
+}
+
+/// `?` on members that may be absent: optional ones and every reference type (ours
+/// leaves nulls out), unless `MakePropertiesOptional` asks for all.
+fn optional_mark(context: &Context, member: &Member) -> &'static str {
+    let value_type = matches!(&member.ty, TypeRef::Scalar(s) if s.is_value_type() && !matches!(s, Scalar::Guid | Scalar::DateTime));
+    if context.options.flag("MakePropertiesOptional", false) || member.optional || !value_type {
+        "?"
     } else {
-        "(Object as any).assign(this, init);"
-    };
-    let _ = writeln!(
-        out,
-        "\n    public constructor(init?: Partial<{}>) {{ {init} }}",
-        ty.name
-    );
-    if let Some(op) = op {
-        let _ = writeln!(out, "    public getTypeName() {{ return '{}'; }}", ty.name);
-        let _ = writeln!(
-            out,
-            "    public getMethod() {{ return '{}'; }}",
-            op.preferred_verb().as_str()
-        );
-        let _ = writeln!(
-            out,
-            "    public createResponse() {{ return new {}(); }}",
-            op.response.name
-        );
-    }
-    out.push_str("}\n");
-}
-
-fn is_value_type(member: &Member) -> bool {
-    matches!(
-        member.kind,
-        ValueKind::Bool | ValueKind::Integer | ValueKind::Number
-    )
-}
-
-fn scalar(type_name: &str) -> String {
-    match type_name {
-        "string" | "Guid" | "DateTime" => "string".into(),
-        "bool" => "boolean".into(),
-        "uint" | "int" | "long" | "ulong" | "double" => "number".into(),
-        other => other.into(),
+        ""
     }
 }
 
-fn ts_type(member: &Member) -> String {
-    match member.kind {
-        ValueKind::Map => "{ [index: string]: string; }".into(),
-        ValueKind::List => format!("{}[]", scalar(&member.item_element)),
-        _ => scalar(&member.type_name),
+pub fn type_name(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Scalar(scalar) => match scalar {
+            Scalar::String | Scalar::Guid | Scalar::DateTime => "string",
+            Scalar::Bool => "boolean",
+            _ => "number",
+        }
+        .into(),
+        TypeRef::Map { value, .. } => format!("{{ [index: string]: {}; }}", type_name(value)),
+        TypeRef::List(item) => format!("{}[]", type_name(item)),
+        TypeRef::Interface { name, .. } | TypeRef::Type { name, .. } => (*name).into(),
     }
 }
