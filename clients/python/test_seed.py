@@ -131,7 +131,7 @@ def excerpt(base_url, name):
     """The Python DTOs shown on the operation's metadata page."""
     reply = requests.get(f"{base_url}/json/metadata", params={"op": name, "lang": "python"}, timeout=30)
     assert reply.status_code == 200, reply.text
-    match = re.search(r"Python " + name + r" DTOs</h3>.*?<pre>(.*?)</pre>", reply.text, re.S)
+    match = re.search(r'<pre class="dtos">(.*?)</pre>\s*<h3>Python ' + name + r" DTOs</h3>", reply.text, re.S)
     assert match, reply.text
     return html.unescape(match.group(1))
 
