@@ -5,6 +5,7 @@ mod adversarial;
 mod clients;
 mod common;
 mod formats;
+mod golden;
 mod history_catalog;
 mod links;
 mod metadata;
