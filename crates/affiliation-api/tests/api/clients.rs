@@ -249,6 +249,16 @@ fn python_client_with_the_seed_dtos_and_the_seed_structure() {
     );
 }
 
+/// Acceptance of issue 13: code written against the original's DTOs runs unchanged
+/// against ours (clients/python/fixtures/original_usage.py).
+#[test]
+fn python_script_written_against_the_original_dtos_runs_against_ours() {
+    pytest(
+        "python_script_written_against_the_original_dtos_runs_against_ours",
+        "test_original_fixture.py",
+    );
+}
+
 #[test]
 fn openapi_document_is_valid_openapi_3_1() {
     pytest("openapi_document_is_valid_openapi_3_1", "test_openapi.py");
@@ -319,13 +329,32 @@ fn schemathesis_finds_no_server_error_and_no_response_outside_the_schema() {
 
 #[test]
 fn node_client_drives_the_generated_typescript_dtos() {
-    let test = "node_client_drives_the_generated_typescript_dtos";
+    node_test(
+        "node_client_drives_the_generated_typescript_dtos",
+        "client.test.mjs",
+        6,
+    );
+}
+
+/// Acceptance of issue 13: TypeScript written against the original's DTOs type-checks and
+/// runs unchanged against ours (clients/node/fixtures/original_usage.ts).
+#[test]
+fn typescript_written_against_the_original_dtos_compiles_and_runs_against_ours() {
+    node_test(
+        "typescript_written_against_the_original_dtos_compiles_and_runs_against_ours",
+        "original.test.mjs",
+        1,
+    );
+}
+
+/// Runs one `node --test` file against a fresh server; at least `min_passed` must pass.
+fn node_test(test: &str, file: &str, min_passed: usize) {
     let Some(node) = ready(node(), test) else {
         return;
     };
     let (server, env) = server_for_clients();
     let output = Command::new(node)
-        .args(["--test", "--test-reporter=spec", "client.test.mjs"])
+        .args(["--test", "--test-reporter=spec", file])
         .current_dir(clients_dir().join("node"))
         .envs(env)
         .output()
@@ -333,7 +362,7 @@ fn node_client_drives_the_generated_typescript_dtos() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "node --test failed: {}\n--- server log\n{}",
+        "node --test {file} failed: {}\n--- server log\n{}",
         describe(&output),
         server.log_text()
     );
@@ -345,13 +374,13 @@ fn node_client_drives_the_generated_typescript_dtos() {
             .unwrap_or_else(|| panic!("no '{label}' count in the node output: {stdout}"))
     };
     assert!(
-        count("pass ") >= 6,
-        "node --test ran too few tests: {stdout}"
+        count("pass ") >= min_passed,
+        "node --test {file} ran too few tests: {stdout}"
     );
     assert_eq!(
         (count("fail "), count("skipped "), count("cancelled ")),
         (0, 0, 0),
         "{stdout}"
     );
-    eprintln!("node --test: {} passed", count("pass "));
+    eprintln!("node --test {file}: {} passed", count("pass "));
 }
