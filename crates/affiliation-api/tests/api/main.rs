@@ -4,6 +4,7 @@
 mod adversarial;
 mod clients;
 mod common;
+mod compile;
 mod formats;
 mod golden;
 mod history_catalog;
