@@ -384,3 +384,70 @@ fn node_test(test: &str, file: &str, min_passed: usize) {
     );
     eprintln!("node --test {file}: {} passed", count("pass "));
 }
+
+/// npm `@servicestack/cli` (pinned in clients/node): "Add ServiceStack Reference" from our
+/// server, then "Update" it after the caller changed an option in the file's header, per
+/// language. The update must keep the option and honour it. F# is left out: the tool stops
+/// reading a header at `*/`, and F#'s ends with `*)`, so it reads F# code as options (the
+/// same against ServiceStack).
+#[test]
+fn servicestack_cli_adds_and_updates_references_keeping_the_options() {
+    let test = "servicestack_cli_adds_and_updates_references_keeping_the_options";
+    if ready(node(), test).is_none() {
+        return;
+    }
+    let (server, _) = server_for_clients();
+    let bin = clients_dir().join("node/node_modules/.bin");
+    for (command, file, comment) in [
+        ("typescript-ref", "dtos.ts", "//"),
+        ("typescriptd-ref", "dtos.d.ts", "//"),
+        ("csharp-ref", "dtos.cs", "//"),
+        ("vbnet-ref", "dtos.vb", "'''"),
+        ("java-ref", "dtos.java", "//"),
+        ("kotlin-ref", "dtos.kt", "//"),
+        ("swift-ref", "dtos.swift", "//"),
+        ("dart-ref", "dtos.dart", "//"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let tool = |args: &[&str]| {
+            run(
+                Command::new(bin.join(command))
+                    .args(args)
+                    .current_dir(dir.path())
+                    .env("SERVICESTACK_TELEMETRY_OPTOUT", "1"),
+                &format!("{command} {}", args.join(" ")),
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+        };
+        tool(&[&server.base, file]);
+        let path = dir.path().join(file);
+        let added = fs::read_to_string(&path).unwrap();
+        assert!(
+            added.contains(" PutGroupAffiliateTokensRequest"),
+            "{command}: {added}"
+        );
+        let prefix = comment.trim_end_matches("//").trim_end_matches("''");
+        let default_line = format!("\n{comment}IncludeTypes: \n");
+        assert!(
+            added.contains(&default_line),
+            "{command}: no {default_line:?} in the header"
+        );
+        let chosen = format!("\n{prefix}IncludeTypes: GetGroupAffiliateTokensRequest.*\n");
+        fs::write(&path, added.replacen(&default_line, &chosen, 1)).unwrap();
+
+        tool(&[file]);
+        let updated = fs::read_to_string(&path).unwrap();
+        assert!(
+            updated.contains(&chosen),
+            "{command}: the update lost the option:\n{updated}"
+        );
+        assert!(
+            updated.contains("GetGroupAffiliateTokensRequest"),
+            "{command}: {updated}"
+        );
+        assert!(
+            !updated.contains("PutGroupAffiliateTokensRequest"),
+            "{command}: the update ignored IncludeTypes:\n{updated}"
+        );
+    }
+}
