@@ -267,6 +267,16 @@ fn python_client_with_the_seed_dtos_and_the_seed_structure() {
     );
 }
 
+/// Acceptance of issue 13: code written against the original's DTOs runs unchanged
+/// against ours (clients/python/fixtures/original_usage.py).
+#[test]
+fn python_script_written_against_the_original_dtos_runs_against_ours() {
+    pytest(
+        "python_script_written_against_the_original_dtos_runs_against_ours",
+        "test_original_fixture.py",
+    );
+}
+
 #[test]
 fn openapi_document_is_valid_openapi_3_1() {
     pytest("openapi_document_is_valid_openapi_3_1", "test_openapi.py");
@@ -367,7 +377,7 @@ fn node_test(
     };
     assert!(
         count("pass ") >= at_least,
-        "node --test ran too few tests: {stdout}"
+        "node --test {file} ran too few tests: {stdout}"
     );
     assert_eq!(
         (count("fail "), count("skipped "), count("cancelled ")),
@@ -385,6 +395,18 @@ fn node_client_drives_the_generated_typescript_dtos() {
     };
     let (server, env) = server_for_clients();
     node_test(node, "node", "client.test.mjs", env, &server, 6);
+}
+
+/// Acceptance of issue 13: TypeScript written against the original's DTOs type-checks and
+/// runs unchanged against ours (clients/node/fixtures/original_usage.ts).
+#[test]
+fn typescript_written_against_the_original_dtos_compiles_and_runs_against_ours() {
+    let test = "typescript_written_against_the_original_dtos_compiles_and_runs_against_ours";
+    let Some(node) = ready(node(), test) else {
+        return;
+    };
+    let (server, env) = server_for_clients();
+    node_test(node, "node", "original.test.mjs", env, &server, 1);
 }
 
 /// The API Explorer in a real browser (clients/browser/explorer.test.mjs): open /ui, find
@@ -438,4 +460,71 @@ fn the_api_explorer_sends_an_operation_from_a_real_browser() {
         listed.contains("carolx-20"),
         "the browser's PUT did not land: {listed}"
     );
+}
+
+/// npm `@servicestack/cli` (pinned in clients/node): "Add ServiceStack Reference" from our
+/// server, then "Update" it after the caller changed an option in the file's header, per
+/// language. The update must keep the option and honour it. F# is left out: the tool stops
+/// reading a header at `*/`, and F#'s ends with `*)`, so it reads F# code as options (the
+/// same against ServiceStack).
+#[test]
+fn servicestack_cli_adds_and_updates_references_keeping_the_options() {
+    let test = "servicestack_cli_adds_and_updates_references_keeping_the_options";
+    if ready(node(), test).is_none() {
+        return;
+    }
+    let (server, _) = server_for_clients();
+    let bin = clients_dir().join("node/node_modules/.bin");
+    for (command, file, comment) in [
+        ("typescript-ref", "dtos.ts", "//"),
+        ("typescriptd-ref", "dtos.d.ts", "//"),
+        ("csharp-ref", "dtos.cs", "//"),
+        ("vbnet-ref", "dtos.vb", "'''"),
+        ("java-ref", "dtos.java", "//"),
+        ("kotlin-ref", "dtos.kt", "//"),
+        ("swift-ref", "dtos.swift", "//"),
+        ("dart-ref", "dtos.dart", "//"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let tool = |args: &[&str]| {
+            run(
+                Command::new(bin.join(command))
+                    .args(args)
+                    .current_dir(dir.path())
+                    .env("SERVICESTACK_TELEMETRY_OPTOUT", "1"),
+                &format!("{command} {}", args.join(" ")),
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+        };
+        tool(&[&server.base, file]);
+        let path = dir.path().join(file);
+        let added = fs::read_to_string(&path).unwrap();
+        assert!(
+            added.contains(" PutGroupAffiliateTokensRequest"),
+            "{command}: {added}"
+        );
+        let prefix = comment.trim_end_matches("//").trim_end_matches("''");
+        let default_line = format!("\n{comment}IncludeTypes: \n");
+        assert!(
+            added.contains(&default_line),
+            "{command}: no {default_line:?} in the header"
+        );
+        let chosen = format!("\n{prefix}IncludeTypes: GetGroupAffiliateTokensRequest.*\n");
+        fs::write(&path, added.replacen(&default_line, &chosen, 1)).unwrap();
+
+        tool(&[file]);
+        let updated = fs::read_to_string(&path).unwrap();
+        assert!(
+            updated.contains(&chosen),
+            "{command}: the update lost the option:\n{updated}"
+        );
+        assert!(
+            updated.contains("GetGroupAffiliateTokensRequest"),
+            "{command}: {updated}"
+        );
+        assert!(
+            !updated.contains("PutGroupAffiliateTokensRequest"),
+            "{command}: the update ignored IncludeTypes:\n{updated}"
+        );
+    }
 }

@@ -4,8 +4,10 @@
 mod adversarial;
 mod clients;
 mod common;
+mod compile;
 mod explorer;
 mod formats;
+mod golden;
 mod history_catalog;
 mod host_behaviours;
 mod links;

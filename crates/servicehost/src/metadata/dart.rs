@@ -13,6 +13,7 @@ impl Dialect for Dart {
             open: "/* Options:",
             close: "*/",
             comment: "//",
+            line_prefix: "",
             options: vec![
                 option("GlobalNamespace", ""),
                 flag("AddServiceStackTypes", true),

@@ -80,11 +80,13 @@ pub fn dotnet_bool(value: bool) -> &'static str {
 }
 
 /// A language's `Options:` block: opening and closing lines and the prefix that
-/// comments out an option left at its default.
+/// comments out an option left at its default (after `line_prefix`, which starts every
+/// line of the block in languages without block comments: VB's `'`).
 pub struct Header {
     pub open: &'static str,
     pub close: &'static str,
     pub comment: &'static str,
+    pub line_prefix: &'static str,
     pub options: Vec<OptionLine>,
 }
 
@@ -199,11 +201,12 @@ pub fn generate(
 
 fn options_header(header: &Header, base_url: &str, options: &Options) -> String {
     let now = time::OffsetDateTime::now_utc();
+    let prefix = header.line_prefix;
     let mut text = String::new();
     let _ = writeln!(text, "{}", header.open);
     let _ = writeln!(
         text,
-        "Date: {:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        "{prefix}Date: {:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         now.year(),
         now.month() as u8,
         now.day(),
@@ -211,18 +214,21 @@ fn options_header(header: &Header, base_url: &str, options: &Options) -> String 
         now.minute(),
         now.second()
     );
-    let _ = writeln!(text, "Version: {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(text, "{prefix}Version: {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(
         text,
-        "Tip: To override a DTO option, remove \"{}\" prefix before updating",
-        header.comment
+        "{prefix}Tip: To override a DTO option, remove \"{}\" prefix before updating",
+        header
+            .comment
+            .strip_prefix(prefix)
+            .unwrap_or(header.comment)
     );
-    let _ = writeln!(text, "BaseUrl: {base_url}");
-    text.push('\n');
+    let _ = writeln!(text, "{prefix}BaseUrl: {base_url}");
+    let _ = writeln!(text, "{prefix}");
     for line in &header.options {
         match options.given(line.name) {
             Some(value) => {
-                let _ = writeln!(text, "{}: {value}", line.name);
+                let _ = writeln!(text, "{prefix}{}: {value}", line.name);
             }
             None => {
                 let _ = writeln!(text, "{}{}: {}", header.comment, line.name, line.default);

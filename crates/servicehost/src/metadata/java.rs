@@ -13,6 +13,7 @@ impl Dialect for Java {
             open: "/* Options:",
             close: "*/",
             comment: "//",
+            line_prefix: "",
             options: vec![
                 option("Package", ""),
                 option("GlobalNamespace", "dtos"),

@@ -14,6 +14,7 @@ impl Dialect for Kotlin {
             open: "/* Options:",
             close: "*/",
             comment: "//",
+            line_prefix: "",
             options: vec![
                 option("Package", ""),
                 flag("AddServiceStackTypes", true),

@@ -26,6 +26,7 @@ pub fn javascript_header() -> Header {
         open: "/* Options:",
         close: "*/",
         comment: "//",
+        line_prefix: "",
         options: vec![
             flag("AddServiceStackTypes", true),
             flag("AddDocAnnotations", true),

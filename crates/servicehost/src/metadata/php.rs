@@ -18,6 +18,7 @@ impl Dialect for Php {
             open: "/* Options:",
             close: "*/",
             comment: "//",
+            line_prefix: "",
             options: vec![
                 option("GlobalNamespace", "dtos"),
                 flag("MakePropertiesOptional", false),

@@ -17,6 +17,7 @@ impl Dialect for Python {
             open: "\"\"\" Options:",
             close: "\"\"\"",
             comment: "#",
+            line_prefix: "",
             options: vec![
                 option("GlobalNamespace", ""),
                 flag("AddServiceStackTypes", true),

@@ -13,6 +13,7 @@ impl Dialect for Swift {
             open: "/* Options:",
             close: "*/",
             comment: "//",
+            line_prefix: "",
             options: vec![
                 option("BaseClass", ""),
                 flag("AddModelExtensions", true),

@@ -40,6 +40,7 @@ impl Dialect for TypeScript {
             open: "/* Options:",
             close: "*/",
             comment: "//",
+            line_prefix: "",
             options: vec![
                 option("GlobalNamespace", ""),
                 flag("MakePropertiesOptional", false),

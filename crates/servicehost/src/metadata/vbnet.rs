@@ -10,8 +10,9 @@ impl Dialect for VbNet {
     fn header(&self, _: &Context) -> Header {
         Header {
             open: "' Options:",
-            close: "'",
+            close: "",
             comment: "'''",
+            line_prefix: "'",
             options: vec![
                 option("GlobalNamespace", ""),
                 flag("MakePartial", true),
