@@ -122,3 +122,40 @@ fn jsconfig_tunes_json_and_jsv_answers_and_ignores_unknown_settings() {
     assert!(jsv.text.contains("affiliate_tokens_set:"), "{}", jsv.text);
     assert!(jsv.text.contains("{tag:alice-20}"), "{}", jsv.text);
 }
+
+#[test]
+fn jsconfig_date_handler_writes_datetime_members_its_way() {
+    let server = Server::start();
+    let keys = server.add_user("alice", false);
+    let program = server.amazon_us(&keys);
+    let created = server.call_ok(
+        &keys,
+        "POST",
+        "/v4/affiliate-tokens-sets",
+        json!({ "affiliatePrograms": [{ "programGuid": program, "affiliateTokens": { "tag": "alice-20" } }] }),
+    );
+    let set = created.json()["affiliateTokensSetGuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/v4/affiliate-tokens-sets?setGuid={set}");
+    let iso = jsconfig(&server, &keys, &path)["affiliateTokensSet"]["createdAtUtc"]
+        .as_str()
+        .expect("an ISO-8601 date by default")
+        .to_string();
+    assert!(iso.ends_with('Z') && iso.contains('T'), "{iso}");
+    let unix = jsconfig(&server, &keys, &format!("{path}&jsconfig=dh:ut"));
+    let seconds = unix["affiliateTokensSet"]["createdAtUtc"]
+        .as_i64()
+        .expect("unix seconds");
+    assert!(seconds > 1_700_000_000, "{seconds}");
+    let date_only = jsconfig(
+        &server,
+        &keys,
+        &format!("{path}&jsconfig=DateHandler:ISO8601DateOnly"),
+    );
+    assert_eq!(date_only["affiliateTokensSet"]["createdAtUtc"], iso[..10]);
+    let wcf = jsconfig(&server, &keys, &format!("{path}&jsconfig=dh:dcjsc"));
+    let text = wcf["affiliateTokensSet"]["createdAtUtc"].as_str().unwrap();
+    assert!(text.starts_with("/Date(") && text.ends_with(")/"), "{text}");
+}
