@@ -589,6 +589,7 @@ fn lists_never_show_another_users_items() {
     assert_eq!(
         user["affiliateTokensSet"],
         json!([{
+            "__type": "AffiliationAPI.ServiceModel.DomainModel.AffiliateProgram, AffiliationAPI.ServiceModel",
             "programGuid": w.amazon,
             "affiliateTokens": { "tag": w.bob.user_tag },
             "affiliateTokensId": w.bob.user_guid,
