@@ -48,9 +48,14 @@ fn text(value: &Value) -> String {
 }
 
 /// Leaves of a JSON value as text, in order (map keys excluded).
+/// The scalars of a JSON answer, without its `__type` hints (JSON and JSV carry them; XML
+/// and CSV do not, as ServiceStack).
 fn leaves(value: &Value, out: &mut Vec<String>) {
     match value {
-        Value::Object(map) => map.values().for_each(|v| leaves(v, out)),
+        Value::Object(map) => map
+            .iter()
+            .filter(|(key, _)| *key != "__type")
+            .for_each(|(_, v)| leaves(v, out)),
         Value::Array(items) => items.iter().for_each(|v| leaves(v, out)),
         Value::Null => {}
         scalar => out.push(text(scalar)),
