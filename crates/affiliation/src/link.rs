@@ -1,6 +1,8 @@
 //! Link affiliation: put a user's (or a group's) tokens on a product URL by the
 //! matching catalog program's rule. Pure functions; the service supplies tokens.
 
+use crate::country::Country;
+use crate::localize::{self, Match};
 use crate::model::{LinkRule, Parameters, Program, TokenView};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::borrow::Cow;
@@ -57,6 +59,8 @@ pub fn is_short_link_host(host: &str) -> bool {
 pub enum AppliedLevel {
     Group,
     User,
+    /// The link's own attribution was kept (`honorExisting`).
+    Existing,
     None,
 }
 
@@ -65,9 +69,41 @@ impl AppliedLevel {
         match self {
             AppliedLevel::Group => "group",
             AppliedLevel::User => "user",
+            AppliedLevel::Existing => "existing",
             AppliedLevel::None => "none",
         }
     }
+}
+
+/// What a localized link does when the local storefront has no tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MissingToken {
+    /// The visitor still goes to the local storefront, unaffiliated.
+    #[default]
+    Local,
+    /// The original storefront's link, with its tokens.
+    Original,
+}
+
+/// How one link is made, beyond the tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkOptions {
+    /// The visitor's country: the link moves to its storefront in the program's family.
+    pub country: Option<Country>,
+    pub missing_token: MissingToken,
+    /// Keep an affiliate's attribution already in a link that stays on its storefront.
+    pub honor_existing: bool,
+    /// The cleaned (and localized) link with nobody's tokens.
+    pub disable_affiliation: bool,
+}
+
+/// Where a localized link went: the storefront used, the one it came from when it
+/// moved, and how the product matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub country: Country,
+    pub localized_from: Option<Country>,
+    pub matched: Match,
 }
 
 /// A product link with the caller's tokens applied (or left alone, and why).
@@ -79,28 +115,55 @@ pub struct AffiliatedLink {
     pub level: AppliedLevel,
     /// Why the link was left unchanged, when it was.
     pub reason: Option<String>,
+    /// Set when a country was asked for and the program belongs to a family.
+    pub placement: Option<Placement>,
 }
 
-/// The link rules, in order: a URL that cannot be a product link is an error; a
-/// short-link host, a host no program covers, a retired program or a program without
-/// tokens leave the link unchanged with the reason; otherwise the group's override
-/// for the program applies, else the user's own tokens.
+/// [`affiliate_with`] without options: the link stays on its storefront.
 pub fn affiliate(
     text: &str,
     programs: &[Program],
     group_tokens: &[TokenView],
     user_tokens: &[TokenView],
 ) -> Result<AffiliatedLink, LinkError> {
-    let url = unwrap_all(programs, parse_product_url(text)?);
-    let unchanged = |reason: String, program: Option<&Program>| AffiliatedLink {
-        original_url: text.to_string(),
-        url: text.to_string(),
-        program: program.map(|p| (p.program_guid, p.name.clone())),
-        level: AppliedLevel::None,
-        reason: Some(reason),
+    affiliate_with(
+        text,
+        programs,
+        group_tokens,
+        user_tokens,
+        LinkOptions::default(),
+    )
+}
+
+/// The link rules, in order: a URL that cannot be a product link is an error; a
+/// short-link host, a host no program covers or a retired program leave the link
+/// unchanged with the reason. Then, with a country whose storefront (or fallback) in
+/// the program's family is another one, the link moves there and that storefront's
+/// tokens apply (see [`MissingToken`]); otherwise it stays, keeping an existing
+/// attribution when asked to. Tokens: the group's override for the storefront's
+/// program, else the user's own; none leaves the link unaffiliated with the reason.
+pub fn affiliate_with(
+    text: &str,
+    programs: &[Program],
+    group_tokens: &[TokenView],
+    user_tokens: &[TokenView],
+    options: LinkOptions,
+) -> Result<AffiliatedLink, LinkError> {
+    let (url, wrapped) = unwrap_counted(programs, parse_product_url(text)?);
+    let answer =
+        |url: String, program: Option<&Program>, level, reason: Option<String>| AffiliatedLink {
+            original_url: text.to_string(),
+            url,
+            program: program.map(|p| (p.program_guid, p.name.clone())),
+            level,
+            reason,
+            placement: None,
+        };
+    let unchanged = |reason: String, program: Option<&Program>| {
+        answer(text.to_string(), program, AppliedLevel::None, Some(reason))
     };
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    if is_short_link_host(&host) {
+    let host = url.host_str().unwrap_or_default();
+    if is_short_link_host(host) {
         return Ok(unchanged(
             format!("{host} is a short-link host; expand the link to its product URL first"),
             None,
@@ -118,32 +181,175 @@ pub fn affiliate(
             Some(program),
         ));
     }
-    let tokens_for = |views: &[TokenView]| {
-        views
-            .iter()
-            .find(|v| v.record.program_guid == program.program_guid)
-            .map(|v| v.record.parameters.clone())
-    };
-    let (tokens, level) = match (tokens_for(group_tokens), tokens_for(user_tokens)) {
-        (Some(tokens), _) => (tokens, AppliedLevel::Group),
-        (None, Some(tokens)) => (tokens, AppliedLevel::User),
-        (None, None) => {
-            return Ok(unchanged(
-                format!("No tokens are connected for {}", program.name),
-                Some(program),
-            ))
+    let tokens_for = |p: &Program| {
+        let (group, user) = (
+            tokens_of(group_tokens, p.program_guid),
+            tokens_of(user_tokens, p.program_guid),
+        );
+        match (group, user) {
+            (Some(tokens), _) => Some((tokens, AppliedLevel::Group)),
+            (None, Some(tokens)) => Some((tokens, AppliedLevel::User)),
+            (None, None) => None,
         }
     };
-    Ok(match apply(program, &url, &tokens) {
-        Applied::Rewritten(rewritten) => AffiliatedLink {
-            original_url: text.to_string(),
-            url: rewritten,
-            program: Some((program.program_guid, program.name.clone())),
-            level,
-            reason: None,
-        },
-        Applied::Unsupported(reason) => unchanged(reason, Some(program)),
-    })
+    let affiliated = |program: &Program, url: &Url, placement: Option<Placement>| {
+        let mut link = match tokens_for(program) {
+            _ if options.disable_affiliation => answer(
+                without_attribution(program, url).to_string(),
+                Some(program),
+                AppliedLevel::None,
+                Some("Affiliation is disabled for this link".into()),
+            ),
+            // A moved link is already without attribution; one that stays is as given.
+            None => answer(
+                if placement.is_some_and(|p| p.localized_from.is_some()) {
+                    url.to_string()
+                } else {
+                    text.to_string()
+                },
+                Some(program),
+                AppliedLevel::None,
+                Some(format!("No tokens are connected for {}", program.name)),
+            ),
+            Some((tokens, level)) => match apply(program, url, tokens) {
+                Applied::Rewritten(rewritten) => answer(rewritten, Some(program), level, None),
+                Applied::Unsupported(reason) => unchanged(reason, Some(program)),
+            },
+        };
+        link.placement = placement;
+        link
+    };
+
+    let origin = options.country.and(localize::origin(program, &url));
+    if let (Some(country), Some(from)) = (options.country, origin) {
+        let by = program.localization.as_ref().map(|l| l.by);
+        let target =
+            localize::storefront_for(programs, program, country).filter(|to| to.country != from);
+        if let (Some(to), Some(by)) = (target, by) {
+            let stays = options.missing_token == MissingToken::Original
+                && !options.disable_affiliation
+                && tokens_for(to.program).is_none();
+            if !stays {
+                let (local, matched) = localize::moved(&without_attribution(program, &url), by, to);
+                let placement = Placement {
+                    country: to.country,
+                    localized_from: Some(from),
+                    matched,
+                };
+                return Ok(affiliated(to.program, &local, Some(placement)));
+            }
+        }
+    }
+    let placement = origin.map(|country| Placement {
+        country,
+        localized_from: None,
+        matched: Match::Original,
+    });
+    if options.honor_existing
+        && !options.disable_affiliation
+        && has_attribution(program, &url, wrapped > 0)
+    {
+        let mut link = answer(
+            text.to_string(),
+            Some(program),
+            AppliedLevel::Existing,
+            None,
+        );
+        link.placement = placement;
+        return Ok(link);
+    }
+    Ok(affiliated(program, &url, placement))
+}
+
+/// The coverage report of a link: the link as each storefront of its program's
+/// family would answer it (`missingToken=local`), in catalog order; a program without
+/// a family has its one storefront; a URL no enabled program covers has none.
+pub fn localizations(
+    text: &str,
+    programs: &[Program],
+    group_tokens: &[TokenView],
+    user_tokens: &[TokenView],
+) -> Result<Vec<AffiliatedLink>, LinkError> {
+    let url = unwrap_all(programs, parse_product_url(text)?);
+    let Some(program) = find_program(programs, &url) else {
+        return Ok(Vec::new());
+    };
+    let link = |country: Option<Country>| {
+        let options = LinkOptions {
+            country,
+            ..LinkOptions::default()
+        };
+        affiliate_with(text, programs, group_tokens, user_tokens, options)
+    };
+    if program.localization.is_none() {
+        let country = program.countries.first().and_then(|c| Country::parse(c));
+        let mut only = link(None)?;
+        only.placement = country.map(|country| Placement {
+            country,
+            localized_from: None,
+            matched: Match::Original,
+        });
+        return Ok(vec![only]);
+    }
+    localize::storefronts(programs, program)
+        .map(|storefront| link(Some(storefront.country)))
+        .collect()
+}
+
+fn tokens_of(views: &[TokenView], program_guid: Uuid) -> Option<&Parameters> {
+    views
+        .iter()
+        .find(|v| v.record.program_guid == program_guid)
+        .map(|v| &v.record.parameters)
+}
+
+/// Whether a link already carries an affiliate's attribution for its program: it
+/// was one of the program's tracking links (a template rule), or it has one of the
+/// required parameters the rule sets, or an Amazon legacy path's tag.
+fn has_attribution(program: &Program, url: &Url, wrapped: bool) -> bool {
+    match &program.link {
+        LinkRule::Template { .. } => wrapped,
+        LinkRule::Query { .. } => {
+            let required = |segment: &str| {
+                let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+                !value.is_empty()
+                    && program
+                        .parameters
+                        .iter()
+                        .any(|p| p.required && name_is(name, &p.name))
+            };
+            url.query().is_some_and(|q| q.split('&').any(required))
+                || (program.network == AMAZON_NETWORK && legacy_asin(url.path()).is_some())
+        }
+        LinkRule::None { .. } => false,
+    }
+}
+
+/// The link with nobody's attribution: [`clean`]ed, then without the parameters
+/// the program's rule sets (its parameters and fixed constants).
+pub fn without_attribution(program: &Program, url: &Url) -> Url {
+    let cleaned = clean(program, url, &Parameters::new());
+    let fixed = match &program.link {
+        LinkRule::Query { fixed } => Some(fixed),
+        _ => None,
+    };
+    let set_by_rule = |segment: &&str| {
+        let raw = segment.split('=').next().unwrap_or("");
+        program.parameters.iter().any(|p| name_is(raw, &p.name))
+            || fixed.is_some_and(|f| f.keys().any(|k| name_is(raw, k)))
+    };
+    let query = cleaned.query().unwrap_or("");
+    if !query.split('&').any(|s| set_by_rule(&s)) {
+        return cleaned.into_owned();
+    }
+    let query = query
+        .split('&')
+        .filter(|s| !s.is_empty() && !set_by_rule(s))
+        .collect::<Vec<&str>>()
+        .join("&");
+    let mut out = cleaned.into_owned();
+    out.set_query(Some(query.as_str()).filter(|q| !q.is_empty()));
+    out
 }
 
 /// Parses and checks a product URL. IDN hosts come out in their ASCII (punycode) form.
@@ -186,14 +392,19 @@ pub const MAX_WRAPPERS: usize = 4;
 
 /// The product URL inside known wrappers, innermost first found ([`unwrap_link`]
 /// repeated, at most [`MAX_WRAPPERS`] times); the URL itself when it is not wrapped.
-pub fn unwrap_all(programs: &[Program], mut url: Url) -> Url {
-    for _ in 0..MAX_WRAPPERS {
+pub fn unwrap_all(programs: &[Program], url: Url) -> Url {
+    unwrap_counted(programs, url).0
+}
+
+/// [`unwrap_all`], and how many wrappers came off.
+fn unwrap_counted(programs: &[Program], mut url: Url) -> (Url, usize) {
+    for depth in 0..MAX_WRAPPERS {
         match unwrap_link(programs, &url) {
             Some(inner) => url = inner,
-            None => break,
+            None => return (url, depth),
         }
     }
-    url
+    (url, MAX_WRAPPERS)
 }
 
 /// The URL a known wrapper carries, or `None` when `url` is not one:
@@ -507,6 +718,7 @@ mod tests {
             }],
             link,
             strip: vec![],
+            localization: None,
             notes: String::new(),
         }
     }

@@ -1,0 +1,178 @@
+//! Localization: moving a product link to the storefront of a visitor's country
+//! within the program's family (all Amazon storefronts; Apple's), by the catalog's
+//! `localization`. Pure functions over the catalog, no I/O.
+
+use crate::country::Country;
+use crate::model::{Localization, LocalizeBy, Program};
+use url::Url;
+
+/// How the moved link relates to the original product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// The link stayed on its own storefront.
+    Original,
+    /// The product's id (an ASIN, an Apple id) was kept on the other storefront;
+    /// ids are only guaranteed within one storefront, so it may land on a search or a
+    /// missing page in rare cases.
+    SameId,
+    /// No product id was found (a search, a category): the path was kept as it is.
+    SamePath,
+}
+
+impl Match {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Match::Original => "original",
+            Match::SameId => "sameId",
+            Match::SamePath => "samePath",
+        }
+    }
+}
+
+/// One storefront of a family: its country and the program whose tokens apply there.
+#[derive(Debug, Clone, Copy)]
+pub struct Storefront<'a> {
+    pub country: Country,
+    pub program: &'a Program,
+}
+
+/// The storefronts of `program`'s family, in catalog order, retired programs left
+/// out; empty when the program has no family.
+pub fn storefronts<'a>(
+    programs: &'a [Program],
+    program: &'a Program,
+) -> impl Iterator<Item = Storefront<'a>> + 'a {
+    let family = program.localization.as_ref().map(|l| l.family.as_str());
+    programs
+        .iter()
+        .filter(move |p| {
+            !p.disabled
+                && family.is_some()
+                && p.localization.as_ref().map(|l| l.family.as_str()) == family
+        })
+        .flat_map(|p| {
+            p.countries
+                .iter()
+                .filter_map(|c| Country::parse(c))
+                .map(move |country| Storefront {
+                    country,
+                    program: p,
+                })
+        })
+}
+
+/// The storefront a link of `program` is on: the program's one country when its
+/// family localizes by host; the path's first segment when by path (Apple's `/gb/`),
+/// the program's first country when the path has none.
+pub fn origin(program: &Program, url: &Url) -> Option<Country> {
+    let localization = program.localization.as_ref()?;
+    let first = || program.countries.first().and_then(|c| Country::parse(c));
+    match localization.by {
+        LocalizeBy::Host => first(),
+        LocalizeBy::Path => path_country(url).or_else(first),
+    }
+}
+
+/// The storefront for a visitor from `country`: the family's own storefront there,
+/// else the one `program`'s `countryFallbacks` names; `None` when there is neither.
+pub fn storefront_for<'a>(
+    programs: &'a [Program],
+    program: &'a Program,
+    country: Country,
+) -> Option<Storefront<'a>> {
+    let find = |wanted: Country| storefronts(programs, program).find(|s| s.country == wanted);
+    find(country).or_else(|| {
+        let localization: &Localization = program.localization.as_ref()?;
+        let fallback = localization.country_fallbacks.get(country.as_str())?;
+        find(Country::parse(fallback)?)
+    })
+}
+
+/// The link moved to `to` (a storefront of its family), and how it matches: Amazon
+/// swaps the host for the storefront's (`www.` + its first host) and keeps the ASIN
+/// as `/dp/{ASIN}`; Apple sets the path's country and drops `geo.` (the visitor's
+/// country is known). The query and fragment stay as they are.
+pub fn moved(url: &Url, by: LocalizeBy, to: Storefront<'_>) -> (Url, Match) {
+    let mut out = url.clone();
+    match by {
+        LocalizeBy::Host => {
+            let host = to.program.hosts.first().map(String::as_str).unwrap_or("");
+            // A catalog host is a plain domain, so setting it cannot fail.
+            let _ = out.set_host(Some(&format!("www.{host}")));
+            match asin(url.path()) {
+                Some(asin) => {
+                    out.set_path(&format!("/dp/{asin}"));
+                    (out, Match::SameId)
+                }
+                None => (out, Match::SamePath),
+            }
+        }
+        LocalizeBy::Path => {
+            if let Some(host) = url.host_str().and_then(|h| h.strip_prefix("geo.")) {
+                let host = host.to_string();
+                let _ = out.set_host(Some(&host));
+            }
+            let lower = to.country.as_str().to_ascii_lowercase();
+            let path = url.path();
+            let rest = match path_country(url) {
+                Some(_) => &path[3..],
+                None => path,
+            };
+            out.set_path(&format!("/{lower}{rest}"));
+            (out, Match::SameId)
+        }
+    }
+}
+
+/// The country of an Apple-style path (`/us/app/...`): a first segment of two
+/// letters that is an assigned code.
+fn path_country(url: &Url) -> Option<Country> {
+    let segment = url.path().get(1..)?.split('/').next()?;
+    if segment.len() != 2 || !segment.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    Country::parse(segment)
+}
+
+/// The ASIN of an Amazon product path: `/dp/{ASIN}`, `/{slug}/dp/{ASIN}`,
+/// `/gp/product/{ASIN}`, `/gp/aw/d/{ASIN}` (10 letters or digits).
+pub fn asin(path: &str) -> Option<&str> {
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    let is_asin = |s: &str| s.len() == 10 && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    while let Some(segment) = segments.next() {
+        let candidate = match segment {
+            "dp" => segments.next(),
+            "gp" => match segments.next() {
+                Some("product") => segments.next(),
+                Some("aw") => segments.next().filter(|d| *d == "d").and(segments.next()),
+                _ => None,
+            },
+            _ => continue,
+        };
+        if let Some(asin) = candidate.filter(|s| is_asin(s)) {
+            return Some(asin);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asins_are_found_in_every_product_form() {
+        for (path, want) in [
+            ("/dp/B08N5WRWNW", Some("B08N5WRWNW")),
+            ("/Some-Title/dp/B08N5WRWNW/ref=sr_1", Some("B08N5WRWNW")),
+            ("/gp/product/0596005423", Some("0596005423")),
+            ("/gp/aw/d/B08N5WRWNW", Some("B08N5WRWNW")),
+            ("/-/en/dp/B0BSHF7WHW", Some("B0BSHF7WHW")),
+            ("/s", None),
+            ("/dp/short", None),
+            ("/gp/aw/x/B08N5WRWNW", None),
+        ] {
+            assert_eq!(asin(path), want, "{path}");
+        }
+    }
+}
