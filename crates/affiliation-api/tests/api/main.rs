@@ -7,6 +7,7 @@ mod common;
 mod formats;
 mod history_catalog;
 mod links;
+mod localization;
 mod metadata;
 mod nodes;
 mod postgres;
