@@ -1210,6 +1210,20 @@ mod idempotence {
             let once = affiliated(programs, tokens, &text);
             let twice = affiliated(programs, tokens, &once);
             prop_assert_eq!(&twice, &once, "from {}", text);
+            // Localized, then localized again to the same country: the same link.
+            for code in ["DE", "NZ", "US", "JP"] {
+                let options = affiliation::link::LinkOptions {
+                    country: affiliation::country::Country::parse(code),
+                    ..Default::default()
+                };
+                let local = |text: &str| {
+                    affiliation::link::affiliate_with(text, programs, &[], tokens, options)
+                        .unwrap_or_else(|e| panic!("{text}: {e}"))
+                        .url
+                };
+                let once = local(&text);
+                prop_assert_eq!(local(&once), once.clone(), "{} to {}", text, code);
+            }
             // Nothing a strip list names survives, except what we set ourselves.
             let url = parse_product_url(&once).unwrap();
             if let Some(program) = find_program(programs, &url) {
