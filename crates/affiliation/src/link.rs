@@ -49,9 +49,17 @@ pub const SHORT_LINK_HOSTS: &[&str] = &[
 
 /// A short-link host itself or a subdomain of one (`host` lower-case).
 pub fn is_short_link_host(host: &str) -> bool {
-    SHORT_LINK_HOSTS
-        .iter()
-        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    SHORT_LINK_HOSTS.iter().any(|h| covers(h, host))
+}
+
+/// Whether `host` is `domain` or a subdomain of it, ignoring ASCII case, without
+/// allocating (hosts are compared on every link).
+fn covers(domain: &str, host: &str) -> bool {
+    let (host, domain) = (host.as_bytes(), domain.as_bytes());
+    let Some(start) = host.len().checked_sub(domain.len()) else {
+        return false;
+    };
+    host[start..].eq_ignore_ascii_case(domain) && (start == 0 || host[start - 1] == b'.')
 }
 
 /// Whose tokens went on a link.
@@ -372,19 +380,17 @@ pub fn parse_product_url(text: &str) -> Result<Url, LinkError> {
 /// or a subdomain of it); the most specific host wins, so amazon.co.uk never
 /// matches amazon.com.
 pub fn find_program<'a>(programs: &'a [Program], url: &Url) -> Option<&'a Program> {
-    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
-    programs
-        .iter()
-        .filter(|p| !p.disabled)
-        .flat_map(|p| p.hosts.iter().map(move |h| (p, h.to_ascii_lowercase())))
-        .filter(|(_, h)| {
-            host == *h
-                || host
-                    .strip_suffix(h.as_str())
-                    .is_some_and(|rest| rest.ends_with('.'))
-        })
-        .max_by_key(|(_, h)| h.len())
-        .map(|(p, _)| p)
+    let host = url.host_str()?;
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let mut best: Option<(&Program, usize)> = None;
+    for program in programs.iter().filter(|p| !p.disabled) {
+        for h in &program.hosts {
+            if best.is_none_or(|(_, len)| h.len() > len) && covers(h, host) {
+                best = Some((program, h.len()));
+            }
+        }
+    }
+    best.map(|(p, _)| p)
 }
 
 /// Most wrappers taken off one link (a wrapper in a wrapper in a wrapper...).
@@ -427,11 +433,15 @@ pub fn unwrap_link(programs: &[Program], url: &Url) -> Option<Url> {
         let LinkRule::Template { template, .. } = &program.link else {
             continue;
         };
-        let Some((t_host, t_path, t_param)) = template_shape(template) else {
+        // The host first: it rules out every template but one, cheaply.
+        let t_host = template_host(template);
+        if !bare(host).eq_ignore_ascii_case(bare(t_host)) {
+            continue;
+        }
+        let Some((_, t_path, t_param)) = template_shape(template) else {
             continue;
         };
-        let host_matches = bare(host).eq_ignore_ascii_case(bare(t_host));
-        if !host_matches || !url.path().starts_with(t_path) {
+        if !url.path().starts_with(t_path) {
             continue;
         }
         if let Some(inner) = query_value(url, t_param).and_then(|v| inner_url(&v)) {
@@ -446,6 +456,18 @@ pub fn unwrap_link(programs: &[Program], url: &Url) -> Option<Url> {
         return same.then_some(inner);
     }
     None
+}
+
+/// A template's host (`goto.walmart.com`).
+fn template_host(template: &str) -> &str {
+    let rest = template
+        .split_once("://")
+        .map_or(template, |(_, rest)| rest);
+    let end = rest
+        .bytes()
+        .position(|b| b == b'/' || b == b'?')
+        .unwrap_or(rest.len());
+    &rest[..end]
 }
 
 /// A template's host, its path up to the first placeholder, and the name of the
@@ -500,9 +522,13 @@ fn strip_entry(entry: &str) -> (&str, Option<&str>) {
 fn strip_matches(entry: &str, segment: &str) -> bool {
     let (raw_name, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
     let (name, prefix) = strip_entry(entry);
+    // Most entries differ from the name at once: compare before anything else.
+    if !has_escapes(raw_name) && raw_name.len() != name.len() {
+        return false;
+    }
     name_is(raw_name, name)
         && prefix.is_none_or(|prefix| {
-            if raw_value.contains(['%', '+']) {
+            if has_escapes(raw_value) {
                 decoded(raw_value).starts_with(prefix)
             } else {
                 raw_value.starts_with(prefix)
@@ -510,10 +536,16 @@ fn strip_matches(entry: &str, segment: &str) -> bool {
         })
 }
 
+/// Whether raw query text has percent escapes or `+` (a byte scan: cheaper than a
+/// char-set search on these short strings).
+fn has_escapes(raw: &str) -> bool {
+    raw.bytes().any(|b| b == b'%' || b == b'+')
+}
+
 /// A raw (encoded) parameter name compared with a decoded one, without allocating
 /// unless the raw name has escapes.
 fn name_is(raw: &str, name: &str) -> bool {
-    if raw.contains(['%', '+']) {
+    if has_escapes(raw) {
         decoded(raw) == name
     } else {
         raw == name
@@ -644,8 +676,18 @@ pub fn apply(program: &Program, url: &Url, tokens: &Parameters) -> Applied {
 /// place, later duplicates are dropped, missing names are appended. Every other
 /// parameter keeps its bytes and order; the fragment is kept.
 pub fn set_query_parameters(url: &Url, settings: &[(&str, &str)]) -> String {
-    let mut segments: Vec<String> = Vec::new();
-    let mut done: Vec<&str> = Vec::new();
+    let before_query = &url[..url::Position::AfterPath];
+    let mut out = String::with_capacity(url.as_str().len() + 64);
+    out.push_str(before_query);
+    let mut done = vec![false; settings.len()];
+    let mut separator = '?';
+    let push_setting = |out: &mut String, separator: &mut char, (name, value): (&str, &str)| {
+        out.push(*separator);
+        *separator = '&';
+        out.extend(utf8_percent_encode(name, COMPONENT));
+        out.push('=');
+        out.extend(utf8_percent_encode(value, COMPONENT));
+    };
     for segment in url
         .query()
         .unwrap_or("")
@@ -653,32 +695,32 @@ pub fn set_query_parameters(url: &Url, settings: &[(&str, &str)]) -> String {
         .filter(|s| !s.is_empty())
     {
         let raw_name = segment.split('=').next().unwrap_or("");
-        let name = decoded(raw_name);
-        match settings.iter().find(|(n, _)| *n == name) {
-            Some((n, v)) if !done.contains(n) => {
-                segments.push(format!("{}={}", encode(n), encode(v)));
-                done.push(n);
+        match settings.iter().position(|(n, _)| name_is(raw_name, n)) {
+            Some(i) if !done[i] => {
+                done[i] = true;
+                push_setting(&mut out, &mut separator, settings[i]);
             }
             Some(_) => {}
-            None => segments.push(segment.to_string()),
+            None => {
+                out.push(separator);
+                separator = '&';
+                out.push_str(segment);
+            }
         }
     }
-    for (n, v) in settings {
-        if !done.contains(n) {
-            segments.push(format!("{}={}", encode(n), encode(v)));
+    for (i, setting) in settings.iter().enumerate() {
+        if !done[i] {
+            push_setting(&mut out, &mut separator, *setting);
         }
     }
-    let mut out = url.clone();
-    out.set_fragment(None);
-    out.set_query(None);
-    let mut text = out.to_string();
-    text.push('?');
-    text.push_str(&segments.join("&"));
+    if separator == '?' {
+        out.push('?');
+    }
     if let Some(fragment) = url.fragment() {
-        text.push('#');
-        text.push_str(fragment);
+        out.push('#');
+        out.push_str(fragment);
     }
-    text
+    out
 }
 
 fn encode(text: &str) -> String {

@@ -80,7 +80,19 @@ pub fn storefront_for<'a>(
     program: &'a Program,
     country: Country,
 ) -> Option<Storefront<'a>> {
-    let find = |wanted: Country| storefronts(programs, program).find(|s| s.country == wanted);
+    // Catalog codes are checked upper-case codes: compared as text, not parsed again.
+    let family = program.localization.as_ref()?.family.as_str();
+    let find = |wanted: Country| {
+        programs
+            .iter()
+            .filter(|p| !p.disabled)
+            .filter(|p| p.localization.as_ref().is_some_and(|l| l.family == family))
+            .find(|p| p.countries.iter().any(|c| wanted.is(c)))
+            .map(|p| Storefront {
+                country: wanted,
+                program: p,
+            })
+    };
     find(country).or_else(|| {
         let localization: &Localization = program.localization.as_ref()?;
         let fallback = localization.country_fallbacks.get(country.as_str())?;
