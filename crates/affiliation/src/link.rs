@@ -662,29 +662,47 @@ pub fn apply(program: &Program, url: &Url, tokens: &Parameters) -> Applied {
         }
         LinkRule::Template { template, optional } => {
             let url = clean(program, url, tokens);
-            let mut out = template.clone();
-            for (name, value) in tokens {
-                out = out.replace(&format!("{{{name}}}"), &encode(value));
-            }
-            out = out.replace("{url}", &encode(url.as_str()));
-            for (parameter, query_name) in optional {
-                if let Some(value) = tokens.get(parameter) {
-                    let separator = if out.contains('?') { '&' } else { '?' };
-                    out.push(separator);
-                    out.push_str(&format!("{}={}", encode(query_name), encode(value)));
-                }
-            }
-            if out.contains('{') {
+            let Some(mut out) = fill_template(template, url.as_str(), tokens) else {
                 // A required placeholder had no value: refuse rather than emit a broken link.
                 return Applied::Unsupported(format!(
                     "{} needs parameters that are not set",
                     program.name
                 ));
+            };
+            let mut separator = if out.contains('?') { '&' } else { '?' };
+            for (parameter, query_name) in optional {
+                if let Some(value) = tokens.get(parameter) {
+                    out.push(separator);
+                    separator = '&';
+                    out.extend(utf8_percent_encode(query_name, COMPONENT));
+                    out.push('=');
+                    out.extend(utf8_percent_encode(value, COMPONENT));
+                }
             }
             Applied::Rewritten(out)
         }
         LinkRule::None { reason } => Applied::Unsupported(reason.clone()),
     }
+}
+
+/// The template with `{url}` and each `{parameter}` replaced by its percent-encoded
+/// value, in one pass; `None` when a placeholder has no value.
+fn fill_template(template: &str, url: &str, tokens: &Parameters) -> Option<String> {
+    let mut out = String::with_capacity(template.len() + url.len() * 3 / 2);
+    let mut rest = template;
+    while let Some(open) = rest.bytes().position(|b| b == b'{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.bytes().position(|b| b == b'}')?;
+        let value = match &after[..close] {
+            "url" => url,
+            name => tokens.get(name)?.as_str(),
+        };
+        out.extend(utf8_percent_encode(value, COMPONENT));
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// Sets each (name, value) on the URL's query: the first occurrence is replaced in
