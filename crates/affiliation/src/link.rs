@@ -756,10 +756,6 @@ pub fn set_query_parameters(url: &Url, settings: &[(&str, &str)]) -> String {
     out
 }
 
-fn encode(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
-}
-
 fn decoded(text: &str) -> String {
     percent_encoding::percent_decode_str(&text.replace('+', " "))
         .decode_utf8_lossy()

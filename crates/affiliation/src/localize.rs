@@ -105,35 +105,49 @@ pub fn storefront_for<'a>(
 /// as `/dp/{ASIN}`; Apple sets the path's country and drops `geo.` (the visitor's
 /// country is known). The query and fragment stay as they are.
 pub fn moved(url: &Url, by: LocalizeBy, to: Storefront<'_>) -> (Url, Match) {
-    let mut out = url.clone();
-    match by {
+    let host = url.host_str().unwrap_or("");
+    let path = url.path();
+    // The new URL written once and parsed once (cheaper than setting its parts).
+    let mut text = String::with_capacity(url.as_str().len() + 16);
+    text.push_str(url.scheme());
+    text.push_str("://");
+    let matched = match by {
         LocalizeBy::Host => {
-            let host = to.program.hosts.first().map(String::as_str).unwrap_or("");
-            // A catalog host is a plain domain, so setting it cannot fail.
-            let _ = out.set_host(Some(&format!("www.{host}")));
-            match asin(url.path()) {
+            text.push_str("www.");
+            text.push_str(to.program.hosts.first().map(String::as_str).unwrap_or(host));
+            match asin(path) {
                 Some(asin) => {
-                    out.set_path(&format!("/dp/{asin}"));
-                    (out, Match::SameId)
+                    text.push_str("/dp/");
+                    text.push_str(asin);
+                    Match::SameId
                 }
-                None => (out, Match::SamePath),
+                None => {
+                    text.push_str(path);
+                    Match::SamePath
+                }
             }
         }
         LocalizeBy::Path => {
-            if let Some(host) = url.host_str().and_then(|h| h.strip_prefix("geo.")) {
-                let host = host.to_string();
-                let _ = out.set_host(Some(&host));
-            }
-            let lower = to.country.as_str().to_ascii_lowercase();
-            let path = url.path();
-            let rest = match path_country(url) {
+            text.push_str(host.strip_prefix("geo.").unwrap_or(host));
+            text.push('/');
+            text.extend(to.country.as_str().chars().map(|c| c.to_ascii_lowercase()));
+            text.push_str(match path_country(url) {
                 Some(_) => &path[3..],
                 None => path,
-            };
-            out.set_path(&format!("/{lower}{rest}"));
-            (out, Match::SameId)
+            });
+            Match::SameId
         }
+    };
+    if let Some(query) = url.query() {
+        text.push('?');
+        text.push_str(query);
     }
+    if let Some(fragment) = url.fragment() {
+        text.push('#');
+        text.push_str(fragment);
+    }
+    // Parts of a parsed URL and a catalog host: it parses; the original if not.
+    (Url::parse(&text).unwrap_or_else(|_| url.clone()), matched)
 }
 
 /// The country of an Apple-style path (`/us/app/...`): a first segment of two
