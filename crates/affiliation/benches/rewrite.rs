@@ -1,11 +1,15 @@
 //! In-process link rewriting speed: parse, take known wrappers off, find the program,
 //! clean and apply its rule. `cargo bench -p affiliation --bench rewrite` prints URLs
-//! per second for plain product links and for links carrying someone else's
-//! attribution (cleaned, unwrapped).
+//! per second for plain product links, for links carrying someone else's
+//! attribution (cleaned, unwrapped), and for links localized to a visitor's country
+//! (the whole engine, `affiliate_with`, answer included).
 
 use affiliation::catalog::parse_catalog;
-use affiliation::link::{apply, find_program, parse_product_url, unwrap_all, Applied};
-use affiliation::model::{Parameters, Program};
+use affiliation::country::Country;
+use affiliation::link::{
+    affiliate_with, apply, find_program, parse_product_url, unwrap_all, Applied, LinkOptions,
+};
+use affiliation::model::{Level, Parameters, Program, TokenRecord, TokenView};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -35,10 +39,33 @@ const CLEANED: &[&str] = &[
     "https://click.linksynergy.com/deeplink?id=x&mid=3184&murl=https%3A%2F%2Fwww.macys.com%2Fshop%2Fproduct%2Fx%3FID%3D1",
 ];
 
+/// The CPU time this thread has used, in seconds (Linux: utime + stime from
+/// /proc/thread-self/stat, in clock ticks of 10 ms); `None` elsewhere. Figures per
+/// CPU-second hold on a busy machine, where wall-clock ones mostly measure the wait.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// "N URLs/s" by the wall clock, and per CPU-second when the thread's CPU time is known.
+fn rate(done: u64, seconds: f64, cpu: Option<f64>) -> String {
+    let wall = format!("{:.0} URLs/s on one core", done as f64 / seconds);
+    match cpu {
+        Some(cpu) if cpu > 0.0 => format!(
+            "{wall}, {:.0} URLs per CPU-second ({done} URLs in {seconds:.2} s, {cpu:.2} s on the CPU)",
+            done as f64 / cpu
+        ),
+        _ => format!("{wall} ({done} URLs in {seconds:.2} s)"),
+    }
+}
+
 fn measure(label: &str, urls: &[&str], programs: &[Program], tokens: &[Parameters]) {
     let mut rewritten = 0u64;
     let mut done = 0u64;
     let budget = Duration::from_secs(3);
+    let cpu_start = cpu_seconds();
     let started = Instant::now();
     while started.elapsed() < budget {
         for _ in 0..1000 {
@@ -60,10 +87,103 @@ fn measure(label: &str, urls: &[&str], programs: &[Program], tokens: &[Parameter
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
     println!(
-        "link rewrite, {label}: {:.0} URLs/s on one core ({done} URLs in {seconds:.2} s, {rewritten} rewritten, {} programs in the catalog)",
-        done as f64 / seconds,
+        "link rewrite, {label}: {}, {rewritten} rewritten, {} programs in the catalog",
+        rate(done, seconds, cpu),
         programs.len()
+    );
+}
+
+/// Links localized to another storefront of their family (or staying, for the
+/// programs without one), with a visitor country each.
+const LOCALIZED: &[(&str, &str)] = &[
+    (
+        "https://www.amazon.com/Some-Title/dp/B08N5WRWNW?th=1&tag=x-20",
+        "DE",
+    ),
+    (
+        "https://www.amazon.com/Some-Title/dp/B08N5WRWNW?th=1&tag=x-20",
+        "NZ",
+    ),
+    (
+        "https://www.amazon.co.uk/dp/B07XJ8C8F5?psc=1&linkCode=sl1&tag=other-21&linkId=1",
+        "FR",
+    ),
+    (
+        "https://www.amazon.de/gp/product/B09B8V1LZ3?language=en_GB#customerReviews",
+        "US",
+    ),
+    (
+        "https://www.amazon.com/exec/obidos/ASIN/0596005423/other-20",
+        "JP",
+    ),
+    (
+        "https://apps.apple.com/us/app/some-app/id1234567890?mt=8",
+        "GB",
+    ),
+    (
+        "https://geo.music.apple.com/gb/album/x/1441164426?i=1441164589",
+        "AT",
+    ),
+    (
+        "https://www.ebay.com/itm/256123456789?var=0&hash=item3ba1c2d3e4",
+        "DE",
+    ),
+    (
+        "https://www.walmart.com/ip/Some-Item/123456789?athbdg=L1600",
+        "CA",
+    ),
+];
+
+fn measure_localized(programs: &[Program], tokens: &[Parameters]) {
+    let views: Vec<TokenView> = programs
+        .iter()
+        .zip(tokens)
+        .map(|(p, parameters)| TokenView {
+            record: TokenRecord {
+                guid: p.program_guid,
+                owner_id: 1,
+                level: Level::User,
+                program_guid: p.program_guid,
+                parameters: parameters.clone(),
+                created_at: time::OffsetDateTime::UNIX_EPOCH,
+                updated_at: time::OffsetDateTime::UNIX_EPOCH,
+            },
+            program_name: p.name.clone(),
+            program_disabled: p.disabled,
+        })
+        .collect();
+    let links: Vec<(&str, LinkOptions)> = LOCALIZED
+        .iter()
+        .map(|(url, country)| {
+            let options = LinkOptions {
+                country: Country::parse(country),
+                ..LinkOptions::default()
+            };
+            (*url, options)
+        })
+        .collect();
+    let (mut done, mut moved) = (0u64, 0u64);
+    let budget = Duration::from_secs(3);
+    let cpu_start = cpu_seconds();
+    let started = Instant::now();
+    while started.elapsed() < budget {
+        for _ in 0..1000 {
+            for (text, options) in &links {
+                let link = affiliate_with(black_box(text), programs, &[], &views, *options)
+                    .expect("valid URL");
+                moved += u64::from(link.placement.is_some_and(|p| p.localized_from.is_some()));
+                black_box(link);
+                done += 1;
+            }
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
+    println!(
+        "link rewrite, localized: {}, {moved} moved to another storefront",
+        rate(done, seconds, cpu)
     );
 }
 
@@ -82,4 +202,5 @@ fn main() {
         .collect();
     measure("plain", URLS, &programs, &tokens);
     measure("cleaned", CLEANED, &programs, &tokens);
+    measure_localized(&programs, &tokens);
 }

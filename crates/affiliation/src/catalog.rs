@@ -2,8 +2,11 @@
 //! programs and an administrator's definition are checked by the same
 //! [`check_program`], after [`define`] has checked a definition's members.
 
+use crate::country::Country;
 use crate::error::{Issue, Problem};
-use crate::model::{LinkRule, Parameters, Program, ProgramParameter, DEFAULT_MAX_LENGTH};
+use crate::model::{
+    LinkRule, Localization, LocalizeBy, Parameters, Program, ProgramParameter, DEFAULT_MAX_LENGTH,
+};
 use crate::validation::Patterns;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -49,7 +52,85 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Program>, String> {
         }
         check_program(program)?;
     }
+    check_families(&file.programs)?;
     Ok(file.programs)
+}
+
+/// Checks the families of a whole catalog: one way of localizing per family, no
+/// country claimed by two enabled storefronts of one family, and every fallback
+/// leading to a country where the family has a storefront.
+pub fn check_families(programs: &[Program]) -> Result<(), String> {
+    let families = programs
+        .iter()
+        .filter_map(|p| Some((p, p.localization.as_ref()?)));
+    for (program, localization) in families.clone() {
+        let family = &localization.family;
+        let members = || families.clone().filter(|(_, l)| l.family == *family);
+        if members().any(|(_, l)| l.by != localization.by) {
+            return Err(format!(
+                "{family}: its programs localize links in different ways"
+            ));
+        }
+        for country in &program.countries {
+            let claimed = members()
+                .filter(|(p, _)| !p.disabled && p.countries.contains(country))
+                .count();
+            if !program.disabled && claimed > 1 {
+                return Err(format!("{family}: two storefronts for {country}"));
+            }
+        }
+        for (from, to) in &localization.country_fallbacks {
+            if !members().any(|(p, _)| p.countries.contains(to)) {
+                return Err(format!(
+                    "{}: countryFallbacks {from} to {to}: {family} has no storefront for {to}",
+                    program.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A program's localization on its own: a family name, countries that are assigned
+/// ISO 3166-1 alpha-2 codes (upper case), one country and a host per storefront
+/// program when localizing by host, fallbacks between two different such codes.
+fn check_localization(program: &Program, localization: &Localization) -> Result<(), String> {
+    let name = &program.name;
+    let code = |text: &str| Country::parse(text).is_some_and(|c| c.is(text));
+    if localization.family.trim().is_empty()
+        || !crate::validation::is_displayable_name(&localization.family)
+    {
+        return Err(format!("{name}: localization needs a family name"));
+    }
+    if let Some(bad) = program.countries.iter().find(|c| !code(c)) {
+        return Err(format!(
+            "{name}: country {bad:?} is not an upper-case ISO 3166-1 alpha-2 code"
+        ));
+    }
+    match localization.by {
+        LocalizeBy::Host if program.countries.len() != 1 || program.hosts.is_empty() => {
+            return Err(format!(
+                "{name}: a storefront localized by host has exactly one country and a host"
+            ))
+        }
+        LocalizeBy::Path if program.countries.is_empty() => {
+            return Err(format!(
+                "{name}: a program localized by path lists its storefronts' countries"
+            ))
+        }
+        _ => {}
+    }
+    for (from, to) in &localization.country_fallbacks {
+        if !code(from) || !code(to) {
+            return Err(format!(
+                "{name}: countryFallbacks {from:?} to {to:?}: both must be upper-case ISO 3166-1 alpha-2 codes"
+            ));
+        }
+        if from == to {
+            return Err(format!("{name}: countryFallbacks {from} to itself"));
+        }
+    }
+    Ok(())
 }
 
 /// Checks one program on its own: patterns compile, examples pass their own rules,
@@ -87,6 +168,9 @@ pub fn check_program(program: &Program) -> Result<(), String> {
         if !seen.insert(entry.as_str()) {
             return Err(format!("{name}: strip entry {entry:?} repeated"));
         }
+    }
+    if let Some(localization) = &program.localization {
+        check_localization(program, localization)?;
     }
     if let LinkRule::Template { template, .. } = &program.link {
         for placeholder in placeholders(template) {
@@ -135,6 +219,24 @@ pub struct ProgramDraft {
     pub link: Option<LinkDraft>,
     /// Query parameters carrying someone else's attribution (absent: none).
     pub strip: Option<Vec<String>>,
+    /// The program's family of storefronts (absent: links are not localized).
+    pub localization: Option<LocalizationDraft>,
+}
+
+/// A localization as sent: `by` names how links move (host or path).
+#[derive(Debug, Clone, Default)]
+pub struct LocalizationDraft {
+    pub family: String,
+    pub by: String,
+    pub country_fallbacks: Option<Parameters>,
+}
+
+fn localize_by(by: &str) -> Option<LocalizeBy> {
+    match by.trim().to_ascii_lowercase().as_str() {
+        "host" => Some(LocalizeBy::Host),
+        "path" => Some(LocalizeBy::Path),
+        _ => None,
+    }
 }
 
 /// A link rule as sent: its kind names which of the other members apply.
@@ -164,6 +266,13 @@ pub fn check_draft(draft: &ProgramDraft) -> Vec<Problem> {
             "template" => problems.push(Issue::TemplateWithoutUrl.into()),
             _ => problems.push(Issue::UnknownLinkKind.into()),
         }
+    }
+    if draft
+        .localization
+        .as_ref()
+        .is_some_and(|l| localize_by(&l.by).is_none())
+    {
+        problems.push(Issue::UnknownLocalizeBy.into());
     }
     if draft
         .parameters
@@ -225,7 +334,12 @@ pub fn define(program_guid: uuid::Uuid, draft: ProgramDraft) -> Result<Program, 
         program_guid,
         name: draft.name.unwrap_or_default().trim().to_string(),
         network: draft.network.unwrap_or_default(),
-        countries: draft.countries.unwrap_or_default(),
+        countries: draft
+            .countries
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.trim().to_ascii_uppercase())
+            .collect(),
         hosts: draft
             .hosts
             .unwrap_or_default()
@@ -241,6 +355,21 @@ pub fn define(program_guid: uuid::Uuid, draft: ProgramDraft) -> Result<Program, 
             .into_iter()
             .map(|entry| entry.trim().to_string())
             .collect(),
+        localization: draft.localization.map(|l| Localization {
+            family: l.family.trim().to_string(),
+            by: localize_by(&l.by).unwrap_or(LocalizeBy::Host),
+            country_fallbacks: l
+                .country_fallbacks
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(from, to)| {
+                    (
+                        from.trim().to_ascii_uppercase(),
+                        to.trim().to_ascii_uppercase(),
+                    )
+                })
+                .collect(),
+        }),
         notes: String::new(),
     };
     check_program(&program).map_err(|reason| vec![Issue::IncoherentProgram(reason).into()])?;

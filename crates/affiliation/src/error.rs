@@ -85,6 +85,10 @@ pub enum Issue {
     NoProgramName,
     /// A link rule whose kind is not query, template or none.
     UnknownLinkKind,
+    /// A localization whose `by` is not host or path.
+    UnknownLocalizeBy,
+    /// A link request's missingToken that is not local or original.
+    InvalidMissingToken,
     /// A template link rule without `{url}`.
     TemplateWithoutUrl,
     /// A program parameter without a name.

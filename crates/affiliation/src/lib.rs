@@ -5,10 +5,12 @@
 
 pub mod catalog;
 pub mod catalog_cache;
+pub mod country;
 pub mod credentials;
 pub mod error;
 pub mod key_cache;
 pub mod link;
+pub mod localize;
 pub mod model;
 pub mod paging;
 pub mod service;

@@ -1,6 +1,8 @@
 //! Link affiliation: put a user's (or a group's) tokens on a product URL by the
 //! matching catalog program's rule. Pure functions; the service supplies tokens.
 
+use crate::country::Country;
+use crate::localize::{self, Match};
 use crate::model::{LinkRule, Parameters, Program, TokenView};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::borrow::Cow;
@@ -47,9 +49,17 @@ pub const SHORT_LINK_HOSTS: &[&str] = &[
 
 /// A short-link host itself or a subdomain of one (`host` lower-case).
 pub fn is_short_link_host(host: &str) -> bool {
-    SHORT_LINK_HOSTS
-        .iter()
-        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    SHORT_LINK_HOSTS.iter().any(|h| covers(h, host))
+}
+
+/// Whether `host` is `domain` or a subdomain of it, ignoring ASCII case, without
+/// allocating (hosts are compared on every link).
+fn covers(domain: &str, host: &str) -> bool {
+    let (host, domain) = (host.as_bytes(), domain.as_bytes());
+    let Some(start) = host.len().checked_sub(domain.len()) else {
+        return false;
+    };
+    host[start..].eq_ignore_ascii_case(domain) && (start == 0 || host[start - 1] == b'.')
 }
 
 /// Whose tokens went on a link.
@@ -57,6 +67,8 @@ pub fn is_short_link_host(host: &str) -> bool {
 pub enum AppliedLevel {
     Group,
     User,
+    /// The link's own attribution was kept (`honorExisting`).
+    Existing,
     None,
 }
 
@@ -65,9 +77,41 @@ impl AppliedLevel {
         match self {
             AppliedLevel::Group => "group",
             AppliedLevel::User => "user",
+            AppliedLevel::Existing => "existing",
             AppliedLevel::None => "none",
         }
     }
+}
+
+/// What a localized link does when the local storefront has no tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MissingToken {
+    /// The visitor still goes to the local storefront, unaffiliated.
+    #[default]
+    Local,
+    /// The original storefront's link, with its tokens.
+    Original,
+}
+
+/// How one link is made, beyond the tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkOptions {
+    /// The visitor's country: the link moves to its storefront in the program's family.
+    pub country: Option<Country>,
+    pub missing_token: MissingToken,
+    /// Keep an affiliate's attribution already in a link that stays on its storefront.
+    pub honor_existing: bool,
+    /// The cleaned (and localized) link with nobody's tokens.
+    pub disable_affiliation: bool,
+}
+
+/// Where a localized link went: the storefront used, the one it came from when it
+/// moved, and how the product matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub country: Country,
+    pub localized_from: Option<Country>,
+    pub matched: Match,
 }
 
 /// A product link with the caller's tokens applied (or left alone, and why).
@@ -79,28 +123,55 @@ pub struct AffiliatedLink {
     pub level: AppliedLevel,
     /// Why the link was left unchanged, when it was.
     pub reason: Option<String>,
+    /// Set when a country was asked for and the program belongs to a family.
+    pub placement: Option<Placement>,
 }
 
-/// The link rules, in order: a URL that cannot be a product link is an error; a
-/// short-link host, a host no program covers, a retired program or a program without
-/// tokens leave the link unchanged with the reason; otherwise the group's override
-/// for the program applies, else the user's own tokens.
+/// [`affiliate_with`] without options: the link stays on its storefront.
 pub fn affiliate(
     text: &str,
     programs: &[Program],
     group_tokens: &[TokenView],
     user_tokens: &[TokenView],
 ) -> Result<AffiliatedLink, LinkError> {
-    let url = unwrap_all(programs, parse_product_url(text)?);
-    let unchanged = |reason: String, program: Option<&Program>| AffiliatedLink {
-        original_url: text.to_string(),
-        url: text.to_string(),
-        program: program.map(|p| (p.program_guid, p.name.clone())),
-        level: AppliedLevel::None,
-        reason: Some(reason),
+    affiliate_with(
+        text,
+        programs,
+        group_tokens,
+        user_tokens,
+        LinkOptions::default(),
+    )
+}
+
+/// The link rules, in order: a URL that cannot be a product link is an error; a
+/// short-link host, a host no program covers or a retired program leave the link
+/// unchanged with the reason. Then, with a country whose storefront (or fallback) in
+/// the program's family is another one, the link moves there and that storefront's
+/// tokens apply (see [`MissingToken`]); otherwise it stays, keeping an existing
+/// attribution when asked to. Tokens: the group's override for the storefront's
+/// program, else the user's own; none leaves the link unaffiliated with the reason.
+pub fn affiliate_with(
+    text: &str,
+    programs: &[Program],
+    group_tokens: &[TokenView],
+    user_tokens: &[TokenView],
+    options: LinkOptions,
+) -> Result<AffiliatedLink, LinkError> {
+    let (url, wrapped) = unwrap_counted(programs, parse_product_url(text)?);
+    let answer =
+        |url: String, program: Option<&Program>, level, reason: Option<String>| AffiliatedLink {
+            original_url: text.to_string(),
+            url,
+            program: program.map(|p| (p.program_guid, p.name.clone())),
+            level,
+            reason,
+            placement: None,
+        };
+    let unchanged = |reason: String, program: Option<&Program>| {
+        answer(text.to_string(), program, AppliedLevel::None, Some(reason))
     };
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    if is_short_link_host(&host) {
+    let host = url.host_str().unwrap_or_default();
+    if is_short_link_host(host) {
         return Ok(unchanged(
             format!("{host} is a short-link host; expand the link to its product URL first"),
             None,
@@ -118,32 +189,175 @@ pub fn affiliate(
             Some(program),
         ));
     }
-    let tokens_for = |views: &[TokenView]| {
-        views
-            .iter()
-            .find(|v| v.record.program_guid == program.program_guid)
-            .map(|v| v.record.parameters.clone())
-    };
-    let (tokens, level) = match (tokens_for(group_tokens), tokens_for(user_tokens)) {
-        (Some(tokens), _) => (tokens, AppliedLevel::Group),
-        (None, Some(tokens)) => (tokens, AppliedLevel::User),
-        (None, None) => {
-            return Ok(unchanged(
-                format!("No tokens are connected for {}", program.name),
-                Some(program),
-            ))
+    let tokens_for = |p: &Program| {
+        let (group, user) = (
+            tokens_of(group_tokens, p.program_guid),
+            tokens_of(user_tokens, p.program_guid),
+        );
+        match (group, user) {
+            (Some(tokens), _) => Some((tokens, AppliedLevel::Group)),
+            (None, Some(tokens)) => Some((tokens, AppliedLevel::User)),
+            (None, None) => None,
         }
     };
-    Ok(match apply(program, &url, &tokens) {
-        Applied::Rewritten(rewritten) => AffiliatedLink {
-            original_url: text.to_string(),
-            url: rewritten,
-            program: Some((program.program_guid, program.name.clone())),
-            level,
-            reason: None,
-        },
-        Applied::Unsupported(reason) => unchanged(reason, Some(program)),
-    })
+    let affiliated = |program: &Program, url: &Url, placement: Option<Placement>| {
+        let mut link = match tokens_for(program) {
+            _ if options.disable_affiliation => answer(
+                without_attribution(program, url).to_string(),
+                Some(program),
+                AppliedLevel::None,
+                Some("Affiliation is disabled for this link".into()),
+            ),
+            // A moved link is already without attribution; one that stays is as given.
+            None => answer(
+                if placement.is_some_and(|p| p.localized_from.is_some()) {
+                    url.to_string()
+                } else {
+                    text.to_string()
+                },
+                Some(program),
+                AppliedLevel::None,
+                Some(format!("No tokens are connected for {}", program.name)),
+            ),
+            Some((tokens, level)) => match apply(program, url, tokens) {
+                Applied::Rewritten(rewritten) => answer(rewritten, Some(program), level, None),
+                Applied::Unsupported(reason) => unchanged(reason, Some(program)),
+            },
+        };
+        link.placement = placement;
+        link
+    };
+
+    let origin = options.country.and(localize::origin(program, &url));
+    if let (Some(country), Some(from)) = (options.country, origin) {
+        let by = program.localization.as_ref().map(|l| l.by);
+        let target =
+            localize::storefront_for(programs, program, country).filter(|to| to.country != from);
+        if let (Some(to), Some(by)) = (target, by) {
+            let stays = options.missing_token == MissingToken::Original
+                && !options.disable_affiliation
+                && tokens_for(to.program).is_none();
+            if !stays {
+                let (local, matched) = localize::moved(&without_attribution(program, &url), by, to);
+                let placement = Placement {
+                    country: to.country,
+                    localized_from: Some(from),
+                    matched,
+                };
+                return Ok(affiliated(to.program, &local, Some(placement)));
+            }
+        }
+    }
+    let placement = origin.map(|country| Placement {
+        country,
+        localized_from: None,
+        matched: Match::Original,
+    });
+    if options.honor_existing
+        && !options.disable_affiliation
+        && has_attribution(program, &url, wrapped > 0)
+    {
+        let mut link = answer(
+            text.to_string(),
+            Some(program),
+            AppliedLevel::Existing,
+            None,
+        );
+        link.placement = placement;
+        return Ok(link);
+    }
+    Ok(affiliated(program, &url, placement))
+}
+
+/// The coverage report of a link: the link as each storefront of its program's
+/// family would answer it (`missingToken=local`), in catalog order; a program without
+/// a family has its one storefront; a URL no enabled program covers has none.
+pub fn localizations(
+    text: &str,
+    programs: &[Program],
+    group_tokens: &[TokenView],
+    user_tokens: &[TokenView],
+) -> Result<Vec<AffiliatedLink>, LinkError> {
+    let url = unwrap_all(programs, parse_product_url(text)?);
+    let Some(program) = find_program(programs, &url) else {
+        return Ok(Vec::new());
+    };
+    let link = |country: Option<Country>| {
+        let options = LinkOptions {
+            country,
+            ..LinkOptions::default()
+        };
+        affiliate_with(text, programs, group_tokens, user_tokens, options)
+    };
+    if program.localization.is_none() {
+        let country = program.countries.first().and_then(|c| Country::parse(c));
+        let mut only = link(None)?;
+        only.placement = country.map(|country| Placement {
+            country,
+            localized_from: None,
+            matched: Match::Original,
+        });
+        return Ok(vec![only]);
+    }
+    localize::storefronts(programs, program)
+        .map(|storefront| link(Some(storefront.country)))
+        .collect()
+}
+
+fn tokens_of(views: &[TokenView], program_guid: Uuid) -> Option<&Parameters> {
+    views
+        .iter()
+        .find(|v| v.record.program_guid == program_guid)
+        .map(|v| &v.record.parameters)
+}
+
+/// Whether a link already carries an affiliate's attribution for its program: it
+/// was one of the program's tracking links (a template rule), or it has one of the
+/// required parameters the rule sets, or an Amazon legacy path's tag.
+fn has_attribution(program: &Program, url: &Url, wrapped: bool) -> bool {
+    match &program.link {
+        LinkRule::Template { .. } => wrapped,
+        LinkRule::Query { .. } => {
+            let required = |segment: &str| {
+                let (name, value) = pair(segment);
+                !value.is_empty()
+                    && program
+                        .parameters
+                        .iter()
+                        .any(|p| p.required && name_is(name, &p.name))
+            };
+            url.query().is_some_and(|q| q.split('&').any(required))
+                || (program.network == AMAZON_NETWORK && legacy_asin(url.path()).is_some())
+        }
+        LinkRule::None { .. } => false,
+    }
+}
+
+/// The link with nobody's attribution: [`clean`]ed, then without the parameters
+/// the program's rule sets (its parameters and fixed constants).
+pub fn without_attribution(program: &Program, url: &Url) -> Url {
+    let cleaned = clean(program, url, &Parameters::new());
+    let fixed = match &program.link {
+        LinkRule::Query { fixed } => Some(fixed),
+        _ => None,
+    };
+    let set_by_rule = |segment: &&str| {
+        let raw = pair(segment).0;
+        program.parameters.iter().any(|p| name_is(raw, &p.name))
+            || fixed.is_some_and(|f| f.keys().any(|k| name_is(raw, k)))
+    };
+    let query = cleaned.query().unwrap_or("");
+    if !query.split('&').any(|s| set_by_rule(&s)) {
+        return cleaned.into_owned();
+    }
+    let query = query
+        .split('&')
+        .filter(|s| !s.is_empty() && !set_by_rule(s))
+        .collect::<Vec<&str>>()
+        .join("&");
+    let mut out = cleaned.into_owned();
+    out.set_query(Some(query.as_str()).filter(|q| !q.is_empty()));
+    out
 }
 
 /// Parses and checks a product URL. IDN hosts come out in their ASCII (punycode) form.
@@ -166,19 +380,17 @@ pub fn parse_product_url(text: &str) -> Result<Url, LinkError> {
 /// or a subdomain of it); the most specific host wins, so amazon.co.uk never
 /// matches amazon.com.
 pub fn find_program<'a>(programs: &'a [Program], url: &Url) -> Option<&'a Program> {
-    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
-    programs
-        .iter()
-        .filter(|p| !p.disabled)
-        .flat_map(|p| p.hosts.iter().map(move |h| (p, h.to_ascii_lowercase())))
-        .filter(|(_, h)| {
-            host == *h
-                || host
-                    .strip_suffix(h.as_str())
-                    .is_some_and(|rest| rest.ends_with('.'))
-        })
-        .max_by_key(|(_, h)| h.len())
-        .map(|(p, _)| p)
+    let host = url.host_str()?;
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let mut best: Option<(&Program, usize)> = None;
+    for program in programs.iter().filter(|p| !p.disabled) {
+        for h in &program.hosts {
+            if best.is_none_or(|(_, len)| h.len() > len) && covers(h, host) {
+                best = Some((program, h.len()));
+            }
+        }
+    }
+    best.map(|(p, _)| p)
 }
 
 /// Most wrappers taken off one link (a wrapper in a wrapper in a wrapper...).
@@ -186,14 +398,19 @@ pub const MAX_WRAPPERS: usize = 4;
 
 /// The product URL inside known wrappers, innermost first found ([`unwrap_link`]
 /// repeated, at most [`MAX_WRAPPERS`] times); the URL itself when it is not wrapped.
-pub fn unwrap_all(programs: &[Program], mut url: Url) -> Url {
-    for _ in 0..MAX_WRAPPERS {
+pub fn unwrap_all(programs: &[Program], url: Url) -> Url {
+    unwrap_counted(programs, url).0
+}
+
+/// [`unwrap_all`], and how many wrappers came off.
+fn unwrap_counted(programs: &[Program], mut url: Url) -> (Url, usize) {
+    for depth in 0..MAX_WRAPPERS {
         match unwrap_link(programs, &url) {
             Some(inner) => url = inner,
-            None => break,
+            None => return (url, depth),
         }
     }
-    url
+    (url, MAX_WRAPPERS)
 }
 
 /// The URL a known wrapper carries, or `None` when `url` is not one:
@@ -216,11 +433,15 @@ pub fn unwrap_link(programs: &[Program], url: &Url) -> Option<Url> {
         let LinkRule::Template { template, .. } = &program.link else {
             continue;
         };
-        let Some((t_host, t_path, t_param)) = template_shape(template) else {
+        // The host first: it rules out every template but one, cheaply.
+        let t_host = template_host(template);
+        if !bare(host).eq_ignore_ascii_case(bare(t_host)) {
+            continue;
+        }
+        let Some((_, t_path, t_param)) = template_shape(template) else {
             continue;
         };
-        let host_matches = bare(host).eq_ignore_ascii_case(bare(t_host));
-        if !host_matches || !url.path().starts_with(t_path) {
+        if !url.path().starts_with(t_path) {
             continue;
         }
         if let Some(inner) = query_value(url, t_param).and_then(|v| inner_url(&v)) {
@@ -237,10 +458,20 @@ pub fn unwrap_link(programs: &[Program], url: &Url) -> Option<Url> {
     None
 }
 
+/// A template's host (`goto.walmart.com`).
+fn template_host(template: &str) -> &str {
+    let rest = after_scheme(template).unwrap_or(template);
+    let end = rest
+        .bytes()
+        .position(|b| b == b'/' || b == b'?')
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
 /// A template's host, its path up to the first placeholder, and the name of the
 /// query parameter whose value is `{url}`.
 fn template_shape(template: &str) -> Option<(&str, &str, &str)> {
-    let rest = template.split_once("://")?.1;
+    let rest = after_scheme(template)?;
     let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (host, rest) = rest.split_at(host_end);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -255,8 +486,8 @@ fn template_shape(template: &str) -> Option<(&str, &str, &str)> {
 fn query_value(url: &Url, name: &str) -> Option<String> {
     url.query()?
         .split('&')
-        .find(|segment| name_is(segment.split('=').next().unwrap_or(""), name))
-        .map(|segment| decoded(segment.split_once('=').map_or("", |(_, v)| v)))
+        .find(|segment| name_is(pair(segment).0, name))
+        .map(|segment| decoded(pair(segment).1))
 }
 
 fn inner_url(text: &str) -> Option<Url> {
@@ -279,19 +510,22 @@ fn legacy_asin(path: &str) -> Option<&str> {
 
 /// A `strip` entry as (name, value prefix); a plain name has no prefix.
 fn strip_entry(entry: &str) -> (&str, Option<&str>) {
-    match entry.split_once('=') {
-        Some((name, prefix)) => (name, Some(prefix.trim_end_matches('*'))),
-        None => (entry, None),
+    match pair(entry) {
+        (name, "") => (name, None),
+        (name, prefix) => (name, Some(prefix.trim_end_matches('*'))),
     }
 }
 
 /// Whether a raw query segment (`name=value`) is named by a strip entry.
-fn strip_matches(entry: &str, segment: &str) -> bool {
-    let (raw_name, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
+fn strip_matches(entry: &str, (raw_name, raw_value): (&str, &str)) -> bool {
     let (name, prefix) = strip_entry(entry);
+    // Most entries differ from the name at once: compare before anything else.
+    if !has_escapes(raw_name) && raw_name.len() != name.len() {
+        return false;
+    }
     name_is(raw_name, name)
         && prefix.is_none_or(|prefix| {
-            if raw_value.contains(['%', '+']) {
+            if has_escapes(raw_value) {
                 decoded(raw_value).starts_with(prefix)
             } else {
                 raw_value.starts_with(prefix)
@@ -299,10 +533,31 @@ fn strip_matches(entry: &str, segment: &str) -> bool {
         })
 }
 
+/// A query segment's raw name and value (`name=value`; no `=`: an empty value).
+/// A byte scan: on these short strings it beats a char search.
+fn pair(segment: &str) -> (&str, &str) {
+    match segment.bytes().position(|b| b == b'=') {
+        Some(i) => (&segment[..i], &segment[i + 1..]),
+        None => (segment, ""),
+    }
+}
+
+/// The text after a URL template's `scheme://`.
+fn after_scheme(template: &str) -> Option<&str> {
+    let colon = template.bytes().position(|b| b == b':')?;
+    template[colon + 1..].strip_prefix("//")
+}
+
+/// Whether raw query text has percent escapes or `+` (a byte scan: cheaper than a
+/// char-set search on these short strings).
+fn has_escapes(raw: &str) -> bool {
+    raw.bytes().any(|b| b == b'%' || b == b'+')
+}
+
 /// A raw (encoded) parameter name compared with a decoded one, without allocating
 /// unless the raw name has escapes.
 fn name_is(raw: &str, name: &str) -> bool {
-    if raw.contains(['%', '+']) {
+    if has_escapes(raw) {
         decoded(raw) == name
     } else {
         raw == name
@@ -340,13 +595,16 @@ pub fn clean<'a>(program: &Program, url: &'a Url, tokens: &Parameters) -> Cow<'a
     let dirty_path =
         legacy.is_some() || (url.path().contains('=') && url.path().split('/').any(path_ref));
     let query = url.query().unwrap_or("");
-    let stripped = |segment: &str| program.strip.iter().any(|e| strip_matches(e, segment));
+    let stripped = |segment: &str| {
+        let raw = pair(segment);
+        program.strip.iter().any(|e| strip_matches(e, raw))
+    };
     let fixed = match &program.link {
         LinkRule::Query { fixed } => Some(fixed),
         _ => None,
     };
     let own = |segment: &str| {
-        let raw = segment.split('=').next().unwrap_or("");
+        let raw = pair(segment).0;
         let is = |name: &str| name_is(raw, name);
         tokens.keys().any(|k| is(k)) || fixed.is_some_and(|f| f.keys().any(|k| is(k)))
     };
@@ -404,24 +662,22 @@ pub fn apply(program: &Program, url: &Url, tokens: &Parameters) -> Applied {
         }
         LinkRule::Template { template, optional } => {
             let url = clean(program, url, tokens);
-            let mut out = template.clone();
-            for (name, value) in tokens {
-                out = out.replace(&format!("{{{name}}}"), &encode(value));
-            }
-            out = out.replace("{url}", &encode(url.as_str()));
-            for (parameter, query_name) in optional {
-                if let Some(value) = tokens.get(parameter) {
-                    let separator = if out.contains('?') { '&' } else { '?' };
-                    out.push(separator);
-                    out.push_str(&format!("{}={}", encode(query_name), encode(value)));
-                }
-            }
-            if out.contains('{') {
+            let Some(mut out) = fill_template(template, url.as_str(), tokens) else {
                 // A required placeholder had no value: refuse rather than emit a broken link.
                 return Applied::Unsupported(format!(
                     "{} needs parameters that are not set",
                     program.name
                 ));
+            };
+            let mut separator = if out.contains('?') { '&' } else { '?' };
+            for (parameter, query_name) in optional {
+                if let Some(value) = tokens.get(parameter) {
+                    out.push(separator);
+                    separator = '&';
+                    out.extend(utf8_percent_encode(query_name, COMPONENT));
+                    out.push('=');
+                    out.extend(utf8_percent_encode(value, COMPONENT));
+                }
             }
             Applied::Rewritten(out)
         }
@@ -429,49 +685,75 @@ pub fn apply(program: &Program, url: &Url, tokens: &Parameters) -> Applied {
     }
 }
 
+/// The template with `{url}` and each `{parameter}` replaced by its percent-encoded
+/// value, in one pass; `None` when a placeholder has no value.
+fn fill_template(template: &str, url: &str, tokens: &Parameters) -> Option<String> {
+    let mut out = String::with_capacity(template.len() + url.len() * 3 / 2);
+    let mut rest = template;
+    while let Some(open) = rest.bytes().position(|b| b == b'{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.bytes().position(|b| b == b'}')?;
+        let value = match &after[..close] {
+            "url" => url,
+            name => tokens.get(name)?.as_str(),
+        };
+        out.extend(utf8_percent_encode(value, COMPONENT));
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Sets each (name, value) on the URL's query: the first occurrence is replaced in
 /// place, later duplicates are dropped, missing names are appended. Every other
 /// parameter keeps its bytes and order; the fragment is kept.
 pub fn set_query_parameters(url: &Url, settings: &[(&str, &str)]) -> String {
-    let mut segments: Vec<String> = Vec::new();
-    let mut done: Vec<&str> = Vec::new();
+    let before_query = &url[..url::Position::AfterPath];
+    let mut out = String::with_capacity(url.as_str().len() + 64);
+    out.push_str(before_query);
+    let mut done = vec![false; settings.len()];
+    let mut separator = '?';
+    let push_setting = |out: &mut String, separator: &mut char, (name, value): (&str, &str)| {
+        out.push(*separator);
+        *separator = '&';
+        out.extend(utf8_percent_encode(name, COMPONENT));
+        out.push('=');
+        out.extend(utf8_percent_encode(value, COMPONENT));
+    };
     for segment in url
         .query()
         .unwrap_or("")
         .split('&')
         .filter(|s| !s.is_empty())
     {
-        let raw_name = segment.split('=').next().unwrap_or("");
-        let name = decoded(raw_name);
-        match settings.iter().find(|(n, _)| *n == name) {
-            Some((n, v)) if !done.contains(n) => {
-                segments.push(format!("{}={}", encode(n), encode(v)));
-                done.push(n);
+        let raw_name = pair(segment).0;
+        match settings.iter().position(|(n, _)| name_is(raw_name, n)) {
+            Some(i) if !done[i] => {
+                done[i] = true;
+                push_setting(&mut out, &mut separator, settings[i]);
             }
             Some(_) => {}
-            None => segments.push(segment.to_string()),
+            None => {
+                out.push(separator);
+                separator = '&';
+                out.push_str(segment);
+            }
         }
     }
-    for (n, v) in settings {
-        if !done.contains(n) {
-            segments.push(format!("{}={}", encode(n), encode(v)));
+    for (i, setting) in settings.iter().enumerate() {
+        if !done[i] {
+            push_setting(&mut out, &mut separator, *setting);
         }
     }
-    let mut out = url.clone();
-    out.set_fragment(None);
-    out.set_query(None);
-    let mut text = out.to_string();
-    text.push('?');
-    text.push_str(&segments.join("&"));
+    if separator == '?' {
+        out.push('?');
+    }
     if let Some(fragment) = url.fragment() {
-        text.push('#');
-        text.push_str(fragment);
+        out.push('#');
+        out.push_str(fragment);
     }
-    text
-}
-
-fn encode(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
+    out
 }
 
 fn decoded(text: &str) -> String {
@@ -507,6 +789,7 @@ mod tests {
             }],
             link,
             strip: vec![],
+            localization: None,
             notes: String::new(),
         }
     }

@@ -47,8 +47,46 @@ pub struct Program {
     /// Absent in older catalog files: nothing is stripped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub strip: Vec<String>,
+    /// The family of storefronts the program belongs to, for links localized to a
+    /// visitor's country. Absent: the program's links stay where they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localization: Option<Localization>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+}
+
+/// A program's place in a family of storefronts (all Amazon storefronts; Apple's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Localization {
+    /// The family's name, shared by its storefronts' programs (`Amazon`).
+    pub family: String,
+    /// How a link moves between the family's storefronts.
+    pub by: LocalizeBy,
+    /// Where visitors of a country without a storefront of the family go when this
+    /// program's links are localized (ISO 3166-1 alpha-2 to alpha-2: `NZ` to `AU`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub country_fallbacks: BTreeMap<String, String>,
+}
+
+/// How a family's storefronts are told apart in a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalizeBy {
+    /// One program per storefront: its one country, its first host (Amazon).
+    Host,
+    /// One program for every storefront: the country is the path's first segment,
+    /// the program's first country when there is none (Apple's `/us/app/...`).
+    Path,
+}
+
+impl LocalizeBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocalizeBy::Host => "host",
+            LocalizeBy::Path => "path",
+        }
+    }
 }
 
 impl Program {

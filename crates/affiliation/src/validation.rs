@@ -208,6 +208,7 @@ mod tests {
                 fixed: Default::default(),
             },
             strip: vec![],
+            localization: None,
             notes: String::new(),
         }
     }

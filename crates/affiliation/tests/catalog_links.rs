@@ -1210,6 +1210,20 @@ mod idempotence {
             let once = affiliated(programs, tokens, &text);
             let twice = affiliated(programs, tokens, &once);
             prop_assert_eq!(&twice, &once, "from {}", text);
+            // Localized, then localized again to the same country: the same link.
+            for code in ["DE", "NZ", "US", "JP"] {
+                let options = affiliation::link::LinkOptions {
+                    country: affiliation::country::Country::parse(code),
+                    ..Default::default()
+                };
+                let local = |text: &str| {
+                    affiliation::link::affiliate_with(text, programs, &[], tokens, options)
+                        .unwrap_or_else(|e| panic!("{text}: {e}"))
+                        .url
+                };
+                let once = local(&text);
+                prop_assert_eq!(local(&once), once.clone(), "{} to {}", text, code);
+            }
             // Nothing a strip list names survives, except what we set ourselves.
             let url = parse_product_url(&once).unwrap();
             if let Some(program) = find_program(programs, &url) {
@@ -1226,5 +1240,277 @@ mod idempotence {
                 }
             }
         }
+    }
+}
+
+// ---- localization ------------------------------------------------------------------
+
+mod localization {
+    use super::*;
+    use affiliation::country::Country;
+    use affiliation::link::{affiliate_with, LinkOptions, MissingToken};
+    use affiliation::localize::{storefront_for, storefronts, Match, Storefront};
+    use affiliation::model::LocalizeBy;
+
+    const EU: &[&str] = &[
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+        "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    ];
+
+    fn country(code: &str) -> Country {
+        Country::parse(code).unwrap_or_else(|| panic!("{code} is a country"))
+    }
+
+    fn localized(programs: &[Program], text: &str, to: &str) -> affiliation::AffiliatedLink {
+        let tokens = user_tokens(programs, true);
+        let options = LinkOptions {
+            country: Some(country(to)),
+            ..LinkOptions::default()
+        };
+        affiliate_with(text, programs, &[], &tokens, options)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn the_families_and_fallbacks_the_issue_asks_for() {
+        let programs = catalog();
+        let amazon: Vec<&Program> = programs
+            .iter()
+            .filter(|p| p.network == "Amazon Associates")
+            .collect();
+        let apple = program(&programs, APPLE);
+        for p in amazon.iter().copied().chain([apple]) {
+            let localization = p
+                .localization
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}", p.name));
+            let family = if p.name == APPLE { "Apple" } else { "Amazon" };
+            assert_eq!(localization.family, family, "{}", p.name);
+            // Where each visitor lands: the storefront, else the fallback the issue names.
+            for (from, to) in [
+                ("NZ", "AU"),
+                ("IE", "GB"),
+                ("AT", "DE"),
+                ("CH", "DE"),
+                ("LU", "FR"),
+                ("PT", "ES"),
+            ] {
+                let landed = storefront_for(&programs, p, country(from)).unwrap();
+                assert_eq!(landed.country, country(to), "{}: {from}", p.name);
+            }
+            let be = storefront_for(&programs, p, country("BE")).unwrap().country;
+            assert!(
+                ["BE", "FR"].contains(&be.as_str()),
+                "{}: BE to {be}",
+                p.name
+            );
+            // Every EU visitor lands in the EU, on their own storefront or amazon.de's.
+            for code in EU {
+                let landed = storefront_for(&programs, p, country(code))
+                    .unwrap_or_else(|| panic!("{}: {code} lands nowhere", p.name));
+                let own = landed.country == country(code);
+                assert!(
+                    own || ["DE", "FR", "ES", "GB"].contains(&landed.country.as_str()),
+                    "{}: {code} to {}",
+                    p.name,
+                    landed.country
+                );
+            }
+        }
+        // One Amazon storefront per country, each its own program.
+        let us = program(&programs, AMAZON_US);
+        let countries: Vec<Country> = storefronts(&programs, us).map(|s| s.country).collect();
+        assert_eq!(countries.len(), amazon.len());
+        assert_eq!(
+            countries.iter().collect::<BTreeSet<_>>().len(),
+            countries.len()
+        );
+        assert!(program(&programs, WALMART).localization.is_none());
+    }
+
+    /// The link `text` (a row of ROWS, on `from`'s storefront) is expected to become
+    /// on storefront `to`, by link-engine.md: someone's attribution and the source
+    /// storefront's tokens gone, product parameters in order, Amazon's `/dp/{ASIN}` on
+    /// `www.` + the storefront's host, Apple's path country, then `to`'s tokens.
+    fn expected(from: &Program, text: &str, to: Storefront) -> String {
+        let url = parse_product_url(text).unwrap();
+        let by = from.localization.as_ref().unwrap().by;
+        let (host, path) = match by {
+            LocalizeBy::Host => {
+                let asin = affiliation::localize::asin(url.path());
+                (
+                    format!("www.{}", to.program.hosts[0]),
+                    asin.map_or(url.path().to_string(), |a| format!("/dp/{a}")),
+                )
+            }
+            LocalizeBy::Path => {
+                let host = url.host_str().unwrap();
+                let segments: Vec<&str> = url.path()[1..].split('/').collect();
+                let rest = if segments[0].len() == 2 {
+                    &segments[1..]
+                } else {
+                    &segments[..]
+                };
+                (
+                    host.strip_prefix("geo.").unwrap_or(host).to_string(),
+                    format!(
+                        "/{}/{}",
+                        to.country.as_str().to_ascii_lowercase(),
+                        rest.join("/")
+                    ),
+                )
+            }
+        };
+        let attribution = |raw: &str| {
+            let (name, value) = raw.split_once('=').unwrap_or((raw, ""));
+            let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+            from.parameters.iter().any(|p| p.name == name)
+                || from.strip.iter().any(|entry| match entry.split_once('=') {
+                    Some((n, prefix)) => {
+                        n == name && value.starts_with(prefix.trim_end_matches('*'))
+                    }
+                    None => entry == &name,
+                })
+        };
+        let mut query: Vec<String> = url
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|s| !s.is_empty() && !attribution(s))
+            .map(String::from)
+            .collect();
+        let tokens = example_tokens(to.program);
+        query.extend(tokens.iter().map(|(k, v)| format!("{k}={v}")));
+        let fragment = url.fragment().map(|f| format!("#{f}")).unwrap_or_default();
+        format!("https://{host}{path}?{}{fragment}", query.join("&"))
+    }
+
+    /// Every family program's URLs of the table, each localized to two other
+    /// countries of its family; every other program's URLs stay as they are.
+    #[test]
+    fn every_program_localizes_its_urls_to_two_other_storefronts() {
+        let programs = catalog();
+        let mut failures = Vec::new();
+        let mut localized_rows: BTreeMap<&str, usize> = BTreeMap::new();
+        for (index, (name, text, found, _)) in ROWS.iter().enumerate() {
+            let from = program(&programs, name);
+            if !matches!(found, This) || from.disabled {
+                continue;
+            }
+            let url = parse_product_url(text).unwrap();
+            let Some(origin) = affiliation::localize::origin(from, &url) else {
+                // No family: a country changes nothing.
+                let stays = affiliate(text, &programs, &[], &user_tokens(&programs, true)).unwrap();
+                let asked = localized(&programs, text, "DE");
+                if asked.url != stays.url || asked.placement.is_some() {
+                    failures.push(format!("{text}: moved without a family: {}", asked.url));
+                }
+                continue;
+            };
+            let others: Vec<Storefront> = storefronts(&programs, from)
+                .filter(|s| s.country != origin)
+                .collect();
+            for step in [1, 5] {
+                let to = others[(index + step) % others.len()];
+                let got = localized(&programs, text, to.country.as_str());
+                let want = expected(from, text, to);
+                let placement = got.placement.unwrap();
+                let id = if from.localization.as_ref().unwrap().by == LocalizeBy::Path
+                    || affiliation::localize::asin(url.path()).is_some()
+                {
+                    Match::SameId
+                } else {
+                    Match::SamePath
+                };
+                if got.url != want
+                    || placement.country != to.country
+                    || placement.localized_from != Some(origin)
+                    || placement.matched != id
+                    || got.program.as_ref().map(|p| p.0) != Some(to.program.program_guid)
+                {
+                    failures.push(format!(
+                        "{text} to {}\n   got  {} {placement:?}\n   want {want}",
+                        to.country, got.url
+                    ));
+                }
+                // Localized twice to the same country: the same link.
+                let again = localized(&programs, &got.url, to.country.as_str());
+                if again.url != got.url {
+                    failures.push(format!("{text} to {}: twice {}", to.country, again.url));
+                }
+                *localized_rows.entry(name).or_default() += 1;
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+        for p in programs.iter().filter(|p| p.localization.is_some()) {
+            let rows = localized_rows.get(p.name.as_str()).copied().unwrap_or(0);
+            assert!(rows >= 6, "{}: {rows} localized rows", p.name);
+        }
+    }
+
+    /// Rows written out by hand: legacy paths and wrappers are cleaned before the
+    /// move, geo. goes, a path without a country is the US store, missing tokens.
+    #[test]
+    fn hand_written_rows() {
+        let programs = catalog();
+        for (text, to, want) in [
+            (
+                "https://www.amazon.co.uk/exec/obidos/ASIN/B07XJ8C8F5/other-21/ref=nosim",
+                "DE",
+                "https://www.amazon.de/dp/B07XJ8C8F5?ascsubtag=newsletter&tag=mytag-21",
+            ),
+            (
+                "https://www.amazon.com/gp/redirect.html?location=https%3A%2F%2Fwww.amazon.com%2Fdp%2FB08N5WRWNW%3Fpsc%3D1&tag=other-20&linkCode=ur2",
+                "JP",
+                "https://www.amazon.co.jp/dp/B08N5WRWNW?psc=1&ascsubtag=newsletter&tag=mytag-22",
+            ),
+            (
+                "https://smile.amazon.com/s?k=kettle&tag=x-20&linkId=1",
+                "CH",
+                "https://www.amazon.de/s?k=kettle&ascsubtag=newsletter&tag=mytag-21",
+            ),
+            (
+                "https://geo.music.apple.com/gb/album/x/1441164426?i=1441164589&at=theirs",
+                "FR",
+                "https://music.apple.com/fr/album/x/1441164426?i=1441164589&at=1001l3ab&ct=spring",
+            ),
+            (
+                "https://apps.apple.com/app/remote/id284417350",
+                "JP",
+                "https://apps.apple.com/jp/app/remote/id284417350?at=1001l3ab&ct=spring",
+            ),
+            (
+                "https://apps.apple.com/app/remote/id284417350",
+                "US",
+                "https://apps.apple.com/app/remote/id284417350?at=1001l3ab&ct=spring",
+            ),
+        ] {
+            assert_eq!(localized(&programs, text, to).url, want, "{text} to {to}");
+        }
+        // Without local tokens: local goes there unaffiliated, original stays.
+        let us = program(&programs, AMAZON_US);
+        let only_us: Vec<TokenView> = user_tokens(&programs, false)
+            .into_iter()
+            .filter(|t| t.record.program_guid == us.program_guid)
+            .collect();
+        let text = "https://www.amazon.com/dp/B08N5WRWNW?th=1&tag=x-20";
+        let with = |missing_token| {
+            let options = LinkOptions {
+                country: Some(country("IT")),
+                missing_token,
+                ..LinkOptions::default()
+            };
+            affiliate_with(text, &programs, &[], &only_us, options).unwrap()
+        };
+        let local = with(MissingToken::Local);
+        assert_eq!(local.url, "https://www.amazon.it/dp/B08N5WRWNW?th=1");
+        assert_eq!(local.level, affiliation::AppliedLevel::None);
+        assert!(local.reason.unwrap().contains("(Italy)"));
+        let original = with(MissingToken::Original);
+        assert_eq!(
+            original.url,
+            "https://www.amazon.com/dp/B08N5WRWNW?th=1&tag=mytag-20"
+        );
+        assert_eq!(original.placement.unwrap().localized_from, None);
     }
 }

@@ -1,17 +1,19 @@
 //! Domain records as wire DTOs.
 
 use super::dtos::{
-    AffiliateLink, AffiliateLinkRule, AffiliateProgram, AffiliateProgramInfo,
-    AffiliateProgramParameter, AffiliateTokensChange, AffiliateTokensSet, GetAffiliateLinkResponse,
-    GroupInfo, PutAffiliateProgramRequest,
+    AffiliateLink, AffiliateLinkLocalization, AffiliateLinkRule, AffiliateProgram,
+    AffiliateProgramInfo, AffiliateProgramLocalization, AffiliateProgramParameter,
+    AffiliateTokensChange, AffiliateTokensSet, GetAffiliateLinkResponse, GroupInfo,
+    PutAffiliateProgramRequest,
 };
 use super::guid::{canonical, n_form};
-use affiliation::catalog::{LinkDraft, ProgramDraft};
+use affiliation::catalog::{LinkDraft, LocalizationDraft, ProgramDraft};
 use affiliation::model::{
     Group, HistoryEntry, LinkRule, Program, ProgramParameter, ProgramTokens, TokenSetSnapshot,
     TokenView,
 };
 use affiliation::validation::Warning;
+use affiliation::AppliedLevel;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -76,6 +78,11 @@ pub fn program_info(program: Program) -> AffiliateProgramInfo {
             .collect(),
         link: Some(link_rule(program.link)),
         strip: Some(program.strip).filter(|s| !s.is_empty()),
+        localization: program.localization.map(|l| AffiliateProgramLocalization {
+            family: l.family,
+            by: l.by.as_str().to_string(),
+            country_fallbacks: Some(l.country_fallbacks).filter(|f| !f.is_empty()),
+        }),
     }
 }
 
@@ -137,6 +144,11 @@ pub fn program_draft(request: PutAffiliateProgramRequest) -> ProgramDraft {
             reason: rule.reason,
         }),
         strip: request.strip,
+        localization: request.localization.map(|l| LocalizationDraft {
+            family: l.family,
+            by: l.by,
+            country_fallbacks: l.country_fallbacks,
+        }),
     }
 }
 
@@ -162,8 +174,9 @@ pub fn group_info(group: Group) -> GroupInfo {
 }
 
 pub fn link(link: affiliation::AffiliatedLink) -> AffiliateLink {
+    let placement = link.placement;
     AffiliateLink {
-        affiliated: link.level != affiliation::AppliedLevel::None,
+        affiliated: !matches!(link.level, AppliedLevel::None),
         url: Some(link.url),
         original_url: Some(link.original_url),
         program_guid: link.program.as_ref().map(|(guid, _)| canonical(*guid)),
@@ -171,6 +184,9 @@ pub fn link(link: affiliation::AffiliatedLink) -> AffiliateLink {
         level: Some(link.level.as_str().to_string()),
         reason: link.reason,
         error_code: None,
+        country: placement.map(|p| p.country.to_string()),
+        localized_from: placement.and_then(|p| p.localized_from.map(|c| c.to_string())),
+        matched: placement.map(|p| p.matched.as_str().to_string()),
     }
 }
 
@@ -178,7 +194,7 @@ pub fn link_error(original_url: &str, error: affiliation::link::LinkError) -> Af
     AffiliateLink {
         url: Some(original_url.to_string()),
         original_url: Some(original_url.to_string()),
-        level: Some(affiliation::AppliedLevel::None.as_str().to_string()),
+        level: Some(AppliedLevel::None.as_str().to_string()),
         reason: Some(error.to_string()),
         error_code: Some("InvalidUrl".into()),
         ..Default::default()
@@ -195,7 +211,24 @@ pub fn single_link(link: affiliation::AffiliatedLink) -> GetAffiliateLinkRespons
         program_name: item.program_name,
         level: item.level,
         reason: item.reason,
+        country: item.country,
+        localized_from: item.localized_from,
+        matched: item.matched,
         response_status: None,
+    }
+}
+
+/// One storefront's entry of a coverage report.
+pub fn localization(link: affiliation::AffiliatedLink) -> AffiliateLinkLocalization {
+    let item = self::link(link);
+    AffiliateLinkLocalization {
+        country: item.country,
+        program_guid: item.program_guid,
+        program_name: item.program_name,
+        url: item.url,
+        affiliated: item.affiliated,
+        level: item.level,
+        reason: item.reason,
     }
 }
 

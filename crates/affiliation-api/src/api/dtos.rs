@@ -295,6 +295,18 @@ dto! {
         reason: Option<String> as "reason" in body,
     }
 
+    /// (ours) A program's place in a family of storefronts, for localized links.
+    pub struct AffiliateProgramLocalization {
+        /// The family's name, shared by its storefronts' programs (Amazon, Apple).
+        family: String as "family" in body,
+        /// host (one program per storefront: its one country, its first host) or path
+        /// (one program; the country is the path's first segment, its first country
+        /// when there is none).
+        by: String as "by" in body,
+        /// Where visitors of a country without a storefront go (NZ: AU).
+        country_fallbacks: Option<BTreeMap<String, String>> as "countryFallbacks" in body,
+    }
+
     /// An affiliate program of the catalog.
     pub struct AffiliateProgramInfo {
         program_guid: String as "programGuid" in body,
@@ -310,6 +322,8 @@ dto! {
         /// link before the tokens are set: names, or name=prefix* (the parameter when
         /// its value starts with prefix).
         strip: Option<Vec<String>> as "strip" in body,
+        /// (ours) The program's family of storefronts, for localized links.
+        localization: Option<AffiliateProgramLocalization> as "localization" in body,
     }
 
     /// (ours) The catalog of affiliate programs and the parameters each accepts.
@@ -377,6 +391,17 @@ dto! {
         group_id: Option<u32> as "groupId" in query,
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in query,
+        /// The visitor's country (ISO 3166-1 alpha-2): the link moves to that country's
+        /// storefront of the program's family (or its fallback) and its tokens apply.
+        country: Option<String> as "country" in query,
+        /// With country, when the local storefront has no tokens: local (default) sends
+        /// the visitor there unaffiliated; original answers the original storefront's link.
+        missing_token: Option<String> as "missingToken" in query,
+        /// Keep an attribution already in the link when it stays on its own storefront
+        /// (level existing).
+        honor_existing: bool as "honorExisting" in query,
+        /// The cleaned (and localized) link with nobody's tokens.
+        disable_affiliation: bool as "disableAffiliation" in query,
     }
 
     pub struct GetAffiliateLinkResponse : BaseResponse {
@@ -387,10 +412,17 @@ dto! {
         affiliated: bool as "affiliated" in body,
         program_guid: Option<String> as "programGuid" in body,
         program_name: Option<String> as "programName" in body,
-        /// Whose tokens were applied: group, user or none.
+        /// Whose tokens were applied: group, user, existing (honorExisting) or none.
         level: Option<String> as "level" in body,
         /// Why the link was left unchanged.
         reason: Option<String> as "reason" in body,
+        /// With country: the country of the storefront the link is on.
+        country: Option<String> as "country" in body,
+        /// With country: the original storefront's country, when the link moved.
+        localized_from: Option<String> as "localizedFrom" in body,
+        /// With country: original (stayed), sameId (the product id kept on another
+        /// storefront) or samePath (no id found; the path kept).
+        matched: Option<String> as "match" in body,
     }
 
     /// One link of a batch link answer.
@@ -404,6 +436,16 @@ dto! {
         reason: Option<String> as "reason" in body,
         /// Set when this URL could not be used (e.g. InvalidUrl).
         error_code: Option<String> as "errorCode" in body,
+        country: Option<String> as "country" in body,
+        localized_from: Option<String> as "localizedFrom" in body,
+        matched: Option<String> as "match" in body,
+    }
+
+    /// (ours) One URL of a batch with its own visitor country.
+    pub struct AffiliateLinkItem {
+        url: String as "url" in body,
+        /// The visitor's country for this URL (instead of the request's).
+        country: Option<String> as "country" in body,
     }
 
     /// (ours) Rewrite up to 1,000 product links at once.
@@ -414,10 +456,51 @@ dto! {
         group_id: Option<u32> as "groupId" in body,
         /// The user to act for; empty means the caller.
         username: Option<String> as "username" in body,
+        /// The visitor's country for every URL (see GET /v4/affiliate-link).
+        country: Option<String> as "country" in body,
+        /// local (default) or original (see GET /v4/affiliate-link).
+        missing_token: Option<String> as "missingToken" in body,
+        /// Keep attributions already in links that stay on their storefront.
+        honor_existing: bool as "honorExisting" in body,
+        /// Cleaned (and localized) links with nobody's tokens.
+        disable_affiliation: bool as "disableAffiliation" in body,
+        /// More URLs, each with its own country; answered after urls, in order.
+        items: Option<Vec<AffiliateLinkItem>> as "items" in body,
     }
 
     pub struct PostAffiliateLinksResponse : BaseResponse {
         links: Vec<AffiliateLink> as "links" in body,
+    }
+
+    /// (ours) Where a link earns: the link as one storefront of its family answers it.
+    pub struct AffiliateLinkLocalization {
+        /// The storefront's country.
+        country: Option<String> as "country" in body,
+        program_guid: Option<String> as "programGuid" in body,
+        program_name: Option<String> as "programName" in body,
+        /// The link a visitor from that country gets (missingToken=local).
+        url: Option<String> as "url" in body,
+        affiliated: bool as "affiliated" in body,
+        /// Whose tokens apply there: group, user or none.
+        level: Option<String> as "level" in body,
+        /// Why the link earns nothing there.
+        reason: Option<String> as "reason" in body,
+    }
+
+    /// (ours) The coverage report of a product link: one entry per storefront of its
+    /// program's family.
+    pub struct GetAffiliateLinkLocalizationsRequest {
+        /// The product URL (http or https, at most 8 KiB).
+        url: Option<String> as "url" in query,
+        /// The group whose overrides apply first.
+        group_id: Option<u32> as "groupId" in query,
+        /// The user to act for; empty means the caller.
+        username: Option<String> as "username" in query,
+    }
+
+    pub struct GetAffiliateLinkLocalizationsResponse : BaseResponse {
+        original_url: Option<String> as "originalUrl" in body,
+        localizations: Vec<AffiliateLinkLocalization> as "localizations" in body,
     }
 
     /// (ours) Add a program to the catalog or replace its definition (administrators).
@@ -438,6 +521,9 @@ dto! {
         /// link before the tokens are set: names, or name=prefix* (the parameter when
         /// its value starts with prefix). Absent: none.
         strip: Option<Vec<String>> as "strip" in body,
+        /// (ours) The program's family of storefronts, for localized links. Absent:
+        /// links are not localized.
+        localization: Option<AffiliateProgramLocalization> as "localization" in body,
     }
 
     pub struct PutAffiliateProgramResponse : BaseResponse {

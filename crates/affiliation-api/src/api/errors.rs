@@ -176,6 +176,16 @@ pub fn field_error(problem: Problem) -> FieldError {
             "Link",
             "A template link rule needs a template containing {url}.",
         ),
+        Issue::UnknownLocalizeBy => FieldError::new(
+            "InvalidLocalization",
+            "Localization",
+            "'Localization.By' must be host or path.",
+        ),
+        Issue::InvalidMissingToken => FieldError::new(
+            "InvalidMissingToken",
+            "MissingToken",
+            "'Missing Token' must be local or original.",
+        ),
         Issue::UnnamedParameter => {
             FieldError::new("NotEmpty", "Parameters", "Every parameter needs a name.")
         }

@@ -10,8 +10,10 @@ pub use errors::describe;
 mod guid;
 mod levels;
 
+use affiliation::link::LinkOptions;
 use affiliation::model::Account;
 use affiliation::paging::Page;
+use affiliation::service::{link_options, visitor_country, LinkRequest};
 use affiliation::{Affiliation, DomainError, Issue, ProgramTokensInput};
 use auth::ApiKeyAuthenticator;
 use dtos::*;
@@ -299,37 +301,95 @@ applying to links and are listed only with includeDisabled=true.")
             .route(Verb::Get, "/v4/affiliate-link")
             .summary("Rewrite a product link with the affiliate tokens that apply to it")
             .notes("The group's override for the matching program applies first, then the user's own tokens; \
-otherwise the link is returned unchanged with the reason. Existing affiliate parameters are replaced, never duplicated.")
+otherwise the link is returned unchanged with the reason. Someone else's attribution is removed and their tracking \
+links re-issued, never nested. With country (ISO 3166-1 alpha-2), the link moves to that country's storefront of the \
+program's family (all Amazon storefronts; Apple), or the catalog's fallback for it, and that storefront's tokens apply; \
+missingToken, honorExisting and disableAffiliation say what happens without local tokens, with an existing \
+attribution, and for links that must not earn.")
             .authenticated(call(app, |app, caller, req: GetAffiliateLinkRequest| async move {
+                let url = req.url.as_deref().map(str::trim).unwrap_or("");
+                if url.is_empty() {
+                    return Err(DomainError::invalid(Issue::NoUrl).into());
+                }
+                let options = link_options(
+                    req.country.as_deref(),
+                    req.missing_token.as_deref(),
+                    req.honor_existing,
+                    req.disable_affiliation,
+                )?;
+                let group = req.group_id.map(errors::group_id).transpose()?;
+                let subject = app.subject(&caller, req.username.as_deref()).await?;
+                let link = LinkRequest { url: url.to_string(), options };
+                Ok(convert::single_link(app.affiliate_link(&subject, group, link).await?))
+            })),
+        operation::<PostAffiliateLinksRequest, PostAffiliateLinksResponse>()
+            .route(Verb::Post, "/v4/affiliate-links")
+            .summary("Rewrite up to 1,000 product links at once")
+            .batch_budget("urls", affiliation::link::MAX_LINKS_PER_REQUEST)
+            .notes("Each link is answered in order (urls, then items); a URL that cannot be used carries errorCode \
+InvalidUrl and does not fail the others. country, missingToken, honorExisting and disableAffiliation apply to every \
+link as in GET /v4/affiliate-link; an item's own country replaces the request's.")
+            .authenticated(call(app, |app, caller, req: PostAffiliateLinksRequest| async move {
+                let items = req.items.unwrap_or_default();
+                Affiliation::check_link_count(req.urls.len() + items.len())?;
+                let options = link_options(
+                    req.country.as_deref(),
+                    req.missing_token.as_deref(),
+                    req.honor_existing,
+                    req.disable_affiliation,
+                )?;
+                let mut links: Vec<LinkRequest> = req
+                    .urls
+                    .into_iter()
+                    .map(|url| LinkRequest { url, options })
+                    .collect();
+                let first_item = links.len();
+                let mut problems = Vec::new();
+                for (index, item) in items.into_iter().enumerate() {
+                    let country = match item.country.as_deref() {
+                        None => options.country,
+                        given => visitor_country(given).unwrap_or_else(|issue| {
+                            problems.push(affiliation::Problem::from(issue).at(first_item + index));
+                            None
+                        }),
+                    };
+                    links.push(LinkRequest { url: item.url, options: LinkOptions { country, ..options } });
+                }
+                if !problems.is_empty() {
+                    return Err(DomainError::Invalid(problems).into());
+                }
+                let group = req.group_id.map(errors::group_id).transpose()?;
+                let subject = app.subject(&caller, req.username.as_deref()).await?;
+                let results = app.affiliate_links(&subject, group, &links).await?;
+                Ok(PostAffiliateLinksResponse {
+                    links: links
+                        .iter()
+                        .zip(results)
+                        .map(|(link, result)| match result {
+                            Ok(link) => convert::link(link),
+                            Err(error) => convert::link_error(&link.url, error),
+                        })
+                        .collect(),
+                    response_status: None,
+                })
+            })),
+        operation::<GetAffiliateLinkLocalizationsRequest, GetAffiliateLinkLocalizationsResponse>()
+            .route(Verb::Get, "/v4/affiliate-link/localizations")
+            .summary("Where a product link earns: the link as each storefront of its program's family answers it")
+            .notes("One entry per storefront of the family (all Amazon storefronts; Apple's countries), in catalog \
+order, each with the link a visitor from that country gets (missingToken=local), whose tokens apply there and why \
+none do. A program without a family has its one storefront; a URL no program covers has no entries.")
+            .authenticated(call(app, |app, caller, req: GetAffiliateLinkLocalizationsRequest| async move {
                 let url = req.url.as_deref().map(str::trim).unwrap_or("");
                 if url.is_empty() {
                     return Err(DomainError::invalid(Issue::NoUrl).into());
                 }
                 let group = req.group_id.map(errors::group_id).transpose()?;
                 let subject = app.subject(&caller, req.username.as_deref()).await?;
-                let link = app.affiliate_link(&subject, group, url).await?;
-                Ok(convert::single_link(link))
-            })),
-        operation::<PostAffiliateLinksRequest, PostAffiliateLinksResponse>()
-            .route(Verb::Post, "/v4/affiliate-links")
-            .summary("Rewrite up to 1,000 product links at once")
-            .batch_budget("urls", affiliation::link::MAX_LINKS_PER_REQUEST)
-            .notes("Each link is answered in order; a URL that cannot be used carries errorCode InvalidUrl and does not fail the others.")
-            .authenticated(call(app, |app, caller, req: PostAffiliateLinksRequest| async move {
-                Affiliation::check_link_count(req.urls.len())?;
-                let group = req.group_id.map(errors::group_id).transpose()?;
-                let subject = app.subject(&caller, req.username.as_deref()).await?;
-                let results = app.affiliate_links(&subject, group, &req.urls).await?;
-                Ok(PostAffiliateLinksResponse {
-                    links: req
-                        .urls
-                        .iter()
-                        .zip(results)
-                        .map(|(url, result)| match result {
-                            Ok(link) => convert::link(link),
-                            Err(error) => convert::link_error(url, error),
-                        })
-                        .collect(),
+                let links = app.link_localizations(&subject, group, url).await?;
+                Ok(GetAffiliateLinkLocalizationsResponse {
+                    original_url: Some(url.to_string()),
+                    localizations: links.into_iter().map(convert::localization).collect(),
                     response_status: None,
                 })
             })),

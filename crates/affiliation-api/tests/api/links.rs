@@ -3,7 +3,7 @@
 use crate::common::Server;
 use serde_json::{json, Value};
 
-fn encoded(url: &str) -> String {
+pub(crate) fn encoded(url: &str) -> String {
     url.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -185,7 +185,7 @@ fn an_unconfirmed_amazon_suffix_is_saved_with_a_warning() {
 // ---- cleaning and unwrapping (link-engine.md's examples table) --------------------
 
 /// The catalog program named `name`'s GUID.
-fn program_named(server: &Server, keys: &crate::common::Keys, name: &str) -> String {
+pub(crate) fn program_named(server: &Server, keys: &crate::common::Keys, name: &str) -> String {
     server.program(keys, |p| p["name"] == name)["programGuid"]
         .as_str()
         .unwrap()

@@ -11,6 +11,7 @@ mod golden;
 mod history_catalog;
 mod host_behaviours;
 mod links;
+mod localization;
 mod metadata;
 mod nodes;
 mod pages;

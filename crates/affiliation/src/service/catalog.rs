@@ -1,7 +1,7 @@
 //! The catalog: reading it (cached), seeding it, and its administration.
 
 use super::{now, Affiliation};
-use crate::catalog::{define, ProgramDraft};
+use crate::catalog::{check_families, define, ProgramDraft};
 use crate::error::{DomainError, Issue, Result};
 use crate::model::{Account, Actor, Program};
 use std::sync::Arc;
@@ -78,6 +78,8 @@ impl Affiliation {
     ) -> Result<(Program, bool)> {
         require_admin(caller)?;
         let program = define(program_guid, draft).map_err(DomainError::Invalid)?;
+        self.check_families_with(std::slice::from_ref(&program))
+            .await?;
         let actor = Actor {
             caller_id: caller.id,
             subject_id: caller.id,
@@ -91,6 +93,7 @@ impl Affiliation {
     /// Adds or replaces every program of a catalog file (the CLI's `catalog import`);
     /// returns (added, updated).
     pub async fn import_catalog(&self, programs: &[Program]) -> Result<(usize, usize)> {
+        self.check_families_with(programs).await?;
         let operator = Actor {
             caller_id: 0,
             subject_id: 0,
@@ -104,6 +107,23 @@ impl Affiliation {
         }
         self.catalog.clear();
         Ok((added, programs.len() - added))
+    }
+}
+
+impl Affiliation {
+    /// The families of the catalog these programs would make (each added, or
+    /// replacing the stored one of its GUID) are coherent ([`check_families`]).
+    async fn check_families_with(&self, changed: &[Program]) -> Result<()> {
+        let mut merged: Vec<Program> = self
+            .catalog()
+            .await?
+            .iter()
+            .filter(|p| !changed.iter().any(|c| c.program_guid == p.program_guid))
+            .cloned()
+            .collect();
+        merged.extend_from_slice(changed);
+        check_families(&merged)
+            .map_err(|reason| DomainError::invalid(Issue::IncoherentProgram(reason)))
     }
 }
 

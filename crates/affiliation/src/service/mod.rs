@@ -18,6 +18,7 @@ mod tokens;
 pub use catalog::require_admin;
 pub use groups::MAX_GROUP_NAME;
 pub use history::MASK;
+pub use links::{link_options, visitor_country, LinkRequest};
 pub use token_sets::{ProgramTokensInput, MAX_PROGRAMS_PER_SET};
 pub use tokens::{GroupTokens, Saved};
 
