@@ -589,7 +589,6 @@ fn lists_never_show_another_users_items() {
     assert_eq!(
         user["affiliateTokensSet"],
         json!([{
-            // The listed items are declared IAffiliateProgram: the class travels as a hint.
             "__type": "AffiliationAPI.ServiceModel.DomainModel.AffiliateProgram, AffiliationAPI.ServiceModel",
             "programGuid": w.amazon,
             "affiliateTokens": { "tag": w.bob.user_tag },
