@@ -97,8 +97,10 @@ fn hold_half_open_connections() {
     raise_file_limit();
     let mut streams = Vec::with_capacity(count);
     let started = Instant::now();
+    // A generous window: on a loaded 2-core machine opening 8,000 sockets can take
+    // well over 20 s, and the count, not the speed, is what the flood test asserts.
     for _ in 0..count {
-        if started.elapsed() > Duration::from_secs(20) {
+        if started.elapsed() > Duration::from_secs(90) {
             break;
         }
         match std::net::TcpStream::connect(&target) {
