@@ -79,7 +79,7 @@ fn normalize(ty: &str) -> String {
 fn parse(language: &str, code: &str) -> Vec<Declared> {
     let lines: Vec<&str> = code.lines().collect();
     let mut types: Vec<Declared> = Vec::new();
-    let mut start =
+    let start =
         |types: &mut Vec<Declared>, interface: bool, name: &str, parents: Vec<String>| {
             types.push(Declared {
                 interface,
