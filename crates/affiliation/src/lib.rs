@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod catalog_cache;
+pub mod changes;
 pub mod credentials;
 pub mod error;
 pub mod key_cache;
