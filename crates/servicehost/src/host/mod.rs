@@ -12,6 +12,7 @@ mod pipeline;
 mod respond;
 
 use crate::admission::{Admission, RequestLimits};
+use crate::answer_cache::AnswerCache;
 use crate::metadata::ServiceDescription;
 use crate::routing::RouteTable;
 use crate::{Authenticator, Operation, TypeInfo};
@@ -28,6 +29,7 @@ pub struct Host<A: Authenticator> {
     health_check: Option<HealthCheck>,
     limits: RequestLimits,
     xml_namespaces: (&'static str, &'static str),
+    answers: Option<Arc<AnswerCache>>,
 }
 
 impl<A: Authenticator> Host<A> {
@@ -39,7 +41,14 @@ impl<A: Authenticator> Host<A> {
             health_check: None,
             limits: RequestLimits::default(),
             xml_namespaces: (service_name, service_name),
+            answers: None,
         }
+    }
+
+    /// Keeps the answers of operations declared `authenticated_cached` ready to send.
+    pub fn answer_cache(mut self, cache: Arc<AnswerCache>) -> Self {
+        self.answers = Some(cache);
+        self
     }
 
     /// The .NET namespaces of request and response DTOs, for XML's DataContract names.
@@ -104,6 +113,7 @@ impl<A: Authenticator> Host<A> {
             limits: self.limits,
             xml_namespaces: self.xml_namespaces,
             error_type: respond::error_response_type(),
+            answers: self.answers,
         });
         fixed::routes::<A>()
             .fallback(pipeline::operation::<A>)
@@ -126,6 +136,7 @@ struct Inner<A: Authenticator> {
     limits: RequestLimits,
     xml_namespaces: (&'static str, &'static str),
     error_type: TypeInfo,
+    answers: Option<Arc<AnswerCache>>,
 }
 
 /// The operation a response answered, left in its extensions for the request log.
