@@ -6,5 +6,6 @@
 pub mod data;
 pub mod driver;
 pub mod load;
+pub mod pg;
 pub mod procs;
 pub mod store_limit;

@@ -20,7 +20,8 @@ pub type MakeRequest =
     Arc<dyn Fn(usize, u64, &mut SmallRng) -> Request<Full<Bytes>> + Send + Sync + 'static>;
 
 pub struct Load {
-    pub address: SocketAddr,
+    /// Connection i goes to `addresses[i % len]` (two nodes share the load).
+    pub addresses: Vec<SocketAddr>,
     pub connections: usize,
     pub duration: Duration,
     /// Total requests per second over all connections; `None`: as fast as answered.
@@ -97,11 +98,11 @@ pub async fn run(load: Load) -> Result<PassResult, String> {
     let barrier = Arc::new(tokio::sync::Barrier::new(load.connections));
     let mut tasks = Vec::with_capacity(load.connections);
     for index in 0..load.connections {
-        let sender = connect(load.address).await?;
+        let address = load.addresses[index % load.addresses.len()];
+        let sender = connect(address).await?;
         let barrier = barrier.clone();
         let make = load.make.clone();
-        let (address, duration, connections, rate) =
-            (load.address, load.duration, load.connections, load.rate);
+        let (duration, connections, rate) = (load.duration, load.connections, load.rate);
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
             let interval = rate.map(|r| Duration::from_secs_f64(connections as f64 / r));
@@ -258,6 +259,18 @@ async fn exchange(
     sender: &mut SendRequest<Full<Bytes>>,
     request: Request<Full<Bytes>>,
 ) -> Result<(), String> {
+    send(sender, request).await.map(|_| ())
+}
+
+/// One request on an open connection: the 2xx answer's body, or why not.
+pub async fn send(
+    sender: &mut SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> Result<Bytes, String> {
+    sender
+        .ready()
+        .await
+        .map_err(|e| format!("connection: {e}"))?;
     let response = sender
         .send_request(request)
         .await
@@ -267,13 +280,14 @@ async fn exchange(
         .into_body()
         .collect()
         .await
-        .map_err(|e| format!("body: {e}"))?;
+        .map_err(|e| format!("body: {e}"))?
+        .to_bytes();
     if status.is_success() {
-        return Ok(());
+        return Ok(body);
     }
     Err(format!(
         "status {status}: {}",
-        String::from_utf8_lossy(&body.to_bytes()[..])
+        String::from_utf8_lossy(&body[..])
             .chars()
             .take(300)
             .collect::<String>()
