@@ -75,6 +75,9 @@ struct Args {
     /// Also write the table to this file.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Directory for the SVG charts (`<backend>-requests.svg`, `<backend>-latency.svg`).
+    #[arg(long, default_value = "target/bench-charts")]
+    charts: PathBuf,
     #[arg(long, default_value_t = 1000)]
     users: usize,
     #[arg(long, default_value_t = 10)]
@@ -374,9 +377,19 @@ async fn bench_on(
         rss_parts: memory.rss_parts,
         idle_rss,
         limit_rss: memory.limit_rss,
+    };
+    let rendered = table.render();
+    let backend = table.backend_name();
+    let title = format!(
+        "{backend}, {} cores, commit {}",
+        machine.cores,
+        table.commit()
+    );
+    match crate::charts::write(&args.charts, backend, &title, &table.bars()) {
+        Ok(paths) => log(format!("charts: {paths:?}")),
+        Err(e) => log(format!("charts not written: {e}")),
     }
-    .render();
-    write_table(&table, args.output.as_deref())
+    write_table(&rendered, args.output.as_deref())
 }
 
 /// The servers a pass may load: the server, a second node on its database, the limit.
@@ -1212,6 +1225,36 @@ struct Bases {
 }
 
 impl Table<'_> {
+    fn backend_name(&self) -> &'static str {
+        match self.args.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// The commit the figures are of, from the source line.
+    fn commit(&self) -> String {
+        self.server_source
+            .split_whitespace()
+            .nth(2)
+            .unwrap_or("?")
+            .to_string()
+    }
+
+    /// Every measured pass, the limit first, for the charts.
+    fn bars(&self) -> Vec<crate::charts::Bar> {
+        ROWS.iter()
+            .filter_map(|pass| {
+                summary(self.samples, *pass).map(|s| crate::charts::Bar {
+                    label: pass.name(),
+                    per_second: s.per_second,
+                    p50_ms: s.p50_ms,
+                    p99_ms: s.p99_ms,
+                })
+            })
+            .collect()
+    }
+
     fn render(&self) -> String {
         let mut out = String::new();
         self.write_setting(&mut out);

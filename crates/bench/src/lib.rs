@@ -3,6 +3,7 @@
 //! Run with `scripts/bench`; the programs are the examples `bench` (the driver,
 //! [`driver::main`]) and `limit-server` (the minimal hyper server it compares with).
 
+pub mod charts;
 pub mod data;
 pub mod driver;
 pub mod load;
