@@ -1380,8 +1380,9 @@ Load: {} keep-alive connections over loopback from the bench process ({} generat
             out,
             "\nServer RSS idle after start: {}; at the end: {}. Limit server peak RSS: {}. CPU columns are cores used \
 (user + system time / wall time) by the server process (or the limit server on its row) and by the bench \
-process (load generator; on the store row, sqlx + SQLite); others CPU is the rest of the machine's busy \
-time meanwhile (other processes disturbing the figures; ideally 0.00).",
+process (load generator; on the store row, sqlx + the database driver); others CPU is the rest of the \
+machine's busy time meanwhile (other processes disturbing the figures; ideally 0.00; on PostgreSQL it \
+includes the database server's own processes). The two-node row's server CPU is both nodes together.",
             mib(self.idle_rss),
             self.rss_parts,
             mib(self.limit_rss)
