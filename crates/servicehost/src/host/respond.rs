@@ -104,7 +104,8 @@ impl<A: Authenticator> Inner<A> {
         let body = answer.format.encode(value, ty, self.xml_namespace(ty));
         Ready {
             etag: entity_tag(&body, answer.content_type),
-            body: Bytes::from(body),
+            // A kept answer holds exactly its bytes, not the encoder's spare capacity.
+            body: Bytes::copy_from_slice(&body),
         }
     }
 
