@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod catalog_cache;
+pub mod changes;
 pub mod country;
 pub mod credentials;
 pub mod error;

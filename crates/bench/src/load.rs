@@ -20,7 +20,8 @@ pub type MakeRequest =
     Arc<dyn Fn(usize, u64, &mut SmallRng) -> Request<Full<Bytes>> + Send + Sync + 'static>;
 
 pub struct Load {
-    pub address: SocketAddr,
+    /// Connection i goes to `addresses[i % len]` (two nodes share the load).
+    pub addresses: Vec<SocketAddr>,
     pub connections: usize,
     pub duration: Duration,
     /// Total requests per second over all connections; `None`: as fast as answered.
@@ -93,28 +94,36 @@ pub async fn fetch(
     Ok((parts.status, parts.headers, body))
 }
 
+/// As [`run`], but each connection stops after `per_connection` requests (or the
+/// load's duration, whichever comes first).
+pub async fn run_requests(load: Load, per_connection: u64) -> Result<PassResult, String> {
+    run_limited(load, Some(per_connection)).await
+}
+
 pub async fn run(load: Load) -> Result<PassResult, String> {
+    run_limited(load, None).await
+}
+
+async fn run_limited(load: Load, per_connection: Option<u64>) -> Result<PassResult, String> {
     let barrier = Arc::new(tokio::sync::Barrier::new(load.connections));
     let mut tasks = Vec::with_capacity(load.connections);
     for index in 0..load.connections {
-        let sender = connect(load.address).await?;
+        let address = load.addresses[index % load.addresses.len()];
+        let sender = connect(address).await?;
         let barrier = barrier.clone();
         let make = load.make.clone();
-        let (address, duration, connections, rate) =
-            (load.address, load.duration, load.connections, load.rate);
+        let (duration, connections, rate) = (load.duration, load.connections, load.rate);
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
             let interval = rate.map(|r| Duration::from_secs_f64(connections as f64 / r));
-            connection_loop(
-                sender,
-                address,
+            let turn = Turn {
                 index,
                 connections,
                 duration,
                 interval,
-                make,
-            )
-            .await
+                per_connection,
+            };
+            connection_loop(sender, address, turn, make).await
         }));
     }
     let mut total = PassResult {
@@ -146,15 +155,29 @@ pub async fn run(load: Load) -> Result<PassResult, String> {
     Ok(total)
 }
 
-async fn connection_loop(
-    mut sender: SendRequest<Full<Bytes>>,
-    address: SocketAddr,
+/// One connection's part of the load.
+struct Turn {
     index: usize,
     connections: usize,
     duration: Duration,
     interval: Option<Duration>,
+    /// At most this many requests, when set.
+    per_connection: Option<u64>,
+}
+
+async fn connection_loop(
+    mut sender: SendRequest<Full<Bytes>>,
+    address: SocketAddr,
+    turn: Turn,
     make: MakeRequest,
 ) -> ConnectionResult {
+    let Turn {
+        index,
+        connections,
+        duration,
+        interval,
+        per_connection,
+    } = turn;
     let started = Instant::now();
     let mut schedule = Schedule::new(started, duration, interval, index, connections);
     let mut rng = SmallRng::seed_from_u64(0x5eed_0000 + index as u64);
@@ -169,6 +192,9 @@ async fn connection_loop(
     let mut previous_done = started;
     let mut counter = 0u64;
     while let Some(late_since) = schedule.next(previous_done).await {
+        if per_connection.is_some_and(|most| counter >= most) {
+            break;
+        }
         let request = make(index, counter, &mut rng);
         counter += 1;
         if let Err(e) = ensure_connected(&mut sender, address).await {
@@ -258,6 +284,18 @@ async fn exchange(
     sender: &mut SendRequest<Full<Bytes>>,
     request: Request<Full<Bytes>>,
 ) -> Result<(), String> {
+    send(sender, request).await.map(|_| ())
+}
+
+/// One request on an open connection: the 2xx answer's body, or why not.
+pub async fn send(
+    sender: &mut SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> Result<Bytes, String> {
+    sender
+        .ready()
+        .await
+        .map_err(|e| format!("connection: {e}"))?;
     let response = sender
         .send_request(request)
         .await
@@ -267,13 +305,14 @@ async fn exchange(
         .into_body()
         .collect()
         .await
-        .map_err(|e| format!("body: {e}"))?;
+        .map_err(|e| format!("body: {e}"))?
+        .to_bytes();
     if status.is_success() {
-        return Ok(());
+        return Ok(body);
     }
     Err(format!(
         "status {status}: {}",
-        String::from_utf8_lossy(&body.to_bytes()[..])
+        String::from_utf8_lossy(&body[..])
             .chars()
             .take(300)
             .collect::<String>()

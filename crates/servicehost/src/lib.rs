@@ -9,6 +9,7 @@
 extern crate self as servicehost;
 
 mod admission;
+mod answer_cache;
 mod auth;
 mod binding;
 mod codec;
@@ -22,6 +23,7 @@ mod schema;
 mod shape;
 
 pub use admission::{RateLimit, RequestLimits, DEFAULT_MAX_BODY_BYTES};
+pub use answer_cache::{AnswerCache, AnswerKey};
 pub use auth::{presented_credentials, Authenticator, Credentials, Presented};
 pub use binding::parse_bool;
 pub use codec::{escape_html, Format};

@@ -1,6 +1,7 @@
 //! An operation, declared once: name, routes, docs, auth, DTO types and handler.
 //! The router, the metadata pages, the type generators and OpenAPI all read these.
 
+use crate::answer_cache::AnswerKey;
 use crate::{Dto, ServiceError, TypeInfo};
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -57,6 +58,10 @@ pub(crate) type Authorizer<I> = Arc<dyn Fn(&I) -> Result<(), ServiceError> + Sen
 pub(crate) type Handler<I> =
     Arc<dyn Fn(Option<I>, Value) -> BoxFuture<'static, Result<Value, ServiceError>> + Send + Sync>;
 
+/// Names a request whose answer may be kept ready (see `answer_cache.rs`); `None`
+/// for a request that must be answered afresh.
+pub(crate) type AnswerKeyOf<I> = Arc<dyn Fn(&I, &Value) -> Option<AnswerKey> + Send + Sync>;
+
 pub struct Operation<I> {
     pub name: &'static str,
     pub routes: Vec<RouteDecl>,
@@ -71,6 +76,8 @@ pub struct Operation<I> {
     pub(crate) empty_response: Value,
     /// A cap on the items of one list member summed over a whole batch.
     pub batch_budget: Option<BatchBudget>,
+    /// Set for operations whose answers the host may keep ready to send.
+    pub(crate) answer_key: Option<AnswerKeyOf<I>>,
 }
 
 /// At most `max_total` items of the list member `member` (its wire name) in all the
@@ -150,6 +157,23 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
         )
     }
 
+    /// An authenticated operation whose successful answers the host keeps ready to
+    /// send (when the host has an answer cache): `key` names the request's answer by
+    /// what the service invalidates, or `None` for a request answered afresh.
+    pub fn authenticated_cached<I, K, F, Fut>(self, key: K, handler: F) -> Operation<I>
+    where
+        I: Send + 'static,
+        K: Fn(&I, &Req) -> Option<AnswerKey> + Send + Sync + 'static,
+        F: Fn(I, Req) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
+    {
+        let mut operation = self.authenticated(handler);
+        operation.answer_key = Some(Arc::new(move |identity: &I, body: &Value| {
+            key(identity, &Req::deserialize(body).ok()?)
+        }));
+        operation
+    }
+
     /// An authenticated operation open only to callers `permit` accepts (e.g. admins).
     /// The host asks `permit` right after authentication, before the body is read, so
     /// a caller who may not call the operation gets its 403 whatever the request holds.
@@ -201,6 +225,7 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
             handler,
             empty_response: serde_json::to_value(Resp::default()).unwrap_or(Value::Null),
             batch_budget: self.batch_budget,
+            answer_key: None,
         }
     }
 }

@@ -65,6 +65,18 @@ impl TokensCommand {
         Ok(self.group_id.map(group_id).transpose()?)
     }
 
+    /// For a listing the caller reads for itself without paging: its group (if it
+    /// names one) and `includeDisabled`, what its kept answer depends on.
+    pub fn answer_family(&self, caller: &Account) -> Option<(Option<u32>, bool)> {
+        let for_self = self
+            .username
+            .as_deref()
+            .map(str::trim)
+            .is_none_or(|name| name.is_empty() || name.eq_ignore_ascii_case(&caller.username));
+        let paged = self.skip.is_some() || self.take.is_some();
+        (for_self && !paged).then_some((self.group_id, self.include_disabled))
+    }
+
     fn page(&self) -> Page {
         Page::new(self.skip, self.take)
     }

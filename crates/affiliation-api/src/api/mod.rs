@@ -1,6 +1,7 @@
 //! The AffiliationAPI operations: each declared once (routes, docs, auth, DTOs,
 //! handler). The host derives routing and binding from these declarations.
 
+mod answers;
 mod auth;
 mod convert;
 pub use convert::timestamp;
@@ -43,6 +44,11 @@ and total tells how many there are. The order is stable, so consecutive windows 
 
 fn page(skip: Option<u32>, take: Option<u32>) -> Page {
     Page::new(skip, take)
+}
+
+/// A cache of ready-to-send answers for the host, kept fresh by the store's changes.
+pub fn answer_cache(app: &Affiliation, budget_bytes: usize) -> Arc<servicehost::AnswerCache> {
+    answers::cache(app, budget_bytes)
 }
 
 /// The host with every operation of the service.
@@ -96,12 +102,12 @@ pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
             .route(Verb::Get, "/v4/user-affiliate-tokens")
             .summary("Get the affiliate programs and tokens the user has connected")
             .notes(paged_notes!("Returns the connected programs with their tokens, ordered by program name."))
-            .authenticated(call(app, levels::list)),
+            .authenticated_cached(answers::key(answers::Listing::UserTokens), call(app, levels::list)),
         operation::<GetUserAffiliateTokensV3Request, GetUserAffiliateTokensResponse>()
             .route(Verb::Get, "/v3/user-affiliate-tokens")
             .summary("Get the user's connected programs with the GUID of each")
             .notes(paged_notes!("The GUID (affiliateTokensId) of each program is what PUT and DELETE /v4/user-affiliate-tokens/{guid} take."))
-            .authenticated(call(app, levels::list)),
+            .authenticated_cached(answers::key(answers::Listing::UserTokensV3), call(app, levels::list)),
         operation::<PostUserAffiliateTokensRequest, PostUserAffiliateTokensResponse>()
             .route(Verb::Post, "/v4/user-affiliate-tokens")
             .summary("Add the user's affiliate info for a specific program")
@@ -121,7 +127,7 @@ pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
             .route(Verb::Get, "/v4/groups/{groupId}/group-affiliate-tokens")
             .summary("Get the affiliate override programs and tokens of a group")
             .notes(paged_notes!("Returns the group's override programs with their tokens, ordered by program name."))
-            .authenticated(call(app, levels::list)),
+            .authenticated_cached(answers::key(answers::Listing::GroupTokens), call(app, levels::list)),
         operation::<GetAllGroupAffiliateTokensRequest, GetAllGroupAffiliateTokensResponse>()
             .route(Verb::Get, "/v3/group-affiliate-tokens")
             .summary("Get every group of the user with its override programs and their GUIDs")

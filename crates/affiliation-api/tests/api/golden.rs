@@ -79,15 +79,14 @@ fn normalize(ty: &str) -> String {
 fn parse(language: &str, code: &str) -> Vec<Declared> {
     let lines: Vec<&str> = code.lines().collect();
     let mut types: Vec<Declared> = Vec::new();
-    let start =
-        |types: &mut Vec<Declared>, interface: bool, name: &str, parents: Vec<String>| {
-            types.push(Declared {
-                interface,
-                name: name.to_string(),
-                parents,
-                members: Vec::new(),
-            });
-        };
+    let start = |types: &mut Vec<Declared>, interface: bool, name: &str, parents: Vec<String>| {
+        types.push(Declared {
+            interface,
+            name: name.to_string(),
+            parents,
+            members: Vec::new(),
+        });
+    };
     let list = |s: &str| -> Vec<String> {
         s.split(',')
             .map(|p| {

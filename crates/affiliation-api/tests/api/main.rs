@@ -2,6 +2,7 @@
 //! HTTP, one database per server (see `common`). One test binary, one module per area.
 
 mod adversarial;
+mod answers;
 mod clients;
 mod common;
 mod compile;

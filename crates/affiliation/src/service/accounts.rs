@@ -13,12 +13,13 @@ impl Affiliation {
         let (account, secret_hash) = match self.keys.get(&key_hash) {
             Some(found) => found,
             None => {
+                let generation = self.keys.generation();
                 let Some((account, secret_hash)) = self.store.account_by_key(&key_hash).await?
                 else {
                     return Ok(None);
                 };
                 self.keys
-                    .put(key_hash, account.clone(), secret_hash.clone());
+                    .put(key_hash, account.clone(), secret_hash.clone(), generation);
                 (account, secret_hash)
             }
         };
@@ -85,7 +86,6 @@ impl Affiliation {
     pub async fn rotate_keys(&self, username: &str) -> Result<IssuedKeys> {
         let keys = IssuedKeys::generate();
         let stored = self.store.set_keys(username, Some(&keys.stored())).await?;
-        self.keys.clear();
         if !stored {
             return Err(user_not_found(username));
         }
@@ -94,7 +94,6 @@ impl Affiliation {
 
     pub async fn revoke_keys(&self, username: &str) -> Result<()> {
         let revoked = self.store.set_keys(username, None).await?;
-        self.keys.clear();
         if !revoked {
             return Err(user_not_found(username));
         }

@@ -43,7 +43,6 @@ impl Affiliation {
     /// Loads the shipped catalog: adds programs not stored yet, never overwrites.
     pub async fn seed_catalog(&self, programs: &[Program]) -> Result<usize> {
         let added = self.store.add_missing_programs(programs, now()).await?;
-        self.catalog.clear();
         Ok(added)
     }
 
@@ -86,7 +85,6 @@ impl Affiliation {
             at: now(),
         };
         let added = self.store.save_program(&program, &actor).await?;
-        self.catalog.clear();
         Ok((program, added))
     }
 
@@ -105,7 +103,6 @@ impl Affiliation {
                 added += 1;
             }
         }
-        self.catalog.clear();
         Ok((added, programs.len() - added))
     }
 }

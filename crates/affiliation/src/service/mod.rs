@@ -23,6 +23,7 @@ pub use token_sets::{ProgramTokensInput, MAX_PROGRAMS_PER_SET};
 pub use tokens::{GroupTokens, Saved};
 
 use crate::catalog_cache::CatalogCache;
+use crate::changes::Change;
 use crate::key_cache::KeyCache;
 use crate::model::{Account, Actor, Level};
 use crate::store::Store;
@@ -33,22 +34,42 @@ use time::OffsetDateTime;
 pub struct Affiliation {
     store: Arc<dyn Store>,
     patterns: Patterns,
-    keys: KeyCache,
-    catalog: CatalogCache,
+    keys: Arc<KeyCache>,
+    catalog: Arc<CatalogCache>,
 }
 
 impl Affiliation {
     pub fn new(store: Arc<dyn Store>) -> Affiliation {
+        let keys = Arc::new(KeyCache::default());
+        let catalog = Arc::new(CatalogCache::default());
+        let feed = store.changes();
+        keys.set_live(feed.is_live());
+        let (heard_keys, heard_catalog) = (keys.clone(), catalog.clone());
+        feed.subscribe(move |change| forget(&heard_keys, &heard_catalog, change));
         Affiliation {
             store,
             patterns: Patterns::default(),
-            keys: KeyCache::default(),
-            catalog: CatalogCache::default(),
+            keys,
+            catalog,
         }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+}
+
+/// What the domain's own caches forget on a change.
+fn forget(keys: &KeyCache, catalog: &CatalogCache, change: Change) {
+    match change {
+        Change::Keys => keys.clear(),
+        Change::Catalog => catalog.clear(),
+        Change::Everything | Change::FeedLost | Change::FeedRestored => {
+            keys.set_live(change != Change::FeedLost);
+            keys.clear();
+            catalog.clear();
+        }
+        Change::UserTokens(_) | Change::Group(_) => {}
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::sqlite::InPlaceReader;
 use super::statements::Statements;
+use crate::changes::Change;
 use crate::error::StoreError;
 use futures::future::BoxFuture;
 use sqlx::{Database, Pool};
@@ -45,6 +46,13 @@ pub trait Backend: Send + Sync + 'static {
     fn in_place(&self) -> Option<&InPlaceReader> {
         None
     }
+
+    /// Run inside a write's transaction: tells other nodes what it changes, delivered
+    /// when it commits (PostgreSQL `NOTIFY`). Nothing where no other node listens.
+    fn announce(
+        conn: &mut Conn<Self>,
+        change: Change,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Run at the end of an import's transaction (PostgreSQL moves its identity
     /// sequences past the imported ids).

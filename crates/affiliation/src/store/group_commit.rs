@@ -3,11 +3,13 @@
 //! `COMMIT` (one fsync) for all. Each caller is answered only after that commit, so a
 //! 200 still means "on disk"; a failing write rolls back to its savepoint alone.
 
+use crate::changes::{Change, ChangeFeed};
 use crate::error::StoreError;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::SqliteConnection;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most writes in one transaction: bounds how long the first of them waits.
@@ -31,9 +33,11 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the committing task on the current runtime; it ends when `self` is dropped.
-    pub fn start(connection: SqliteConnection) -> GroupCommit {
+    /// Between writes it watches for other processes' commits and publishes them as
+    /// [`Change::Everything`] on `feed`.
+    pub fn start(connection: SqliteConnection, feed: Weak<ChangeFeed>) -> GroupCommit {
         let (queue, jobs) = mpsc::unbounded_channel();
-        tokio::spawn(run(connection, jobs));
+        tokio::spawn(run(connection, jobs, feed));
         GroupCommit { queue }
     }
 
@@ -92,17 +96,73 @@ impl GroupCommit {
     }
 }
 
-async fn run(mut connection: SqliteConnection, mut jobs: mpsc::UnboundedReceiver<Job>) {
-    while let Some(first) = jobs.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+async fn run(
+    mut connection: SqliteConnection,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    feed: Weak<ChangeFeed>,
+) {
+    let mut others = OtherWriters::start(&mut connection, feed).await;
+    loop {
+        match tokio::time::timeout(DATA_VERSION_POLL, jobs.recv()).await {
+            Ok(None) => return,
+            Ok(Some(first)) => {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match jobs.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                commit_batch(&mut connection, batch).await;
+            }
+            Err(_idle) => {}
+        }
+        others.check(&mut connection).await;
+    }
+}
+
+/// How often, at most, the writer asks whether another process committed: the delay
+/// before this process's caches forget what another process changed.
+const DATA_VERSION_POLL: Duration = Duration::from_millis(5);
+
+/// Commits by other processes on the same file, seen through `PRAGMA data_version`:
+/// on this connection it moves only when another connection commits, and this
+/// process's other connections only read.
+struct OtherWriters {
+    feed: Weak<ChangeFeed>,
+    version: Option<i64>,
+    checked: Instant,
+}
+
+impl OtherWriters {
+    async fn start(connection: &mut SqliteConnection, feed: Weak<ChangeFeed>) -> OtherWriters {
+        OtherWriters {
+            feed,
+            version: data_version(connection).await,
+            checked: Instant::now(),
+        }
+    }
+
+    async fn check(&mut self, connection: &mut SqliteConnection) {
+        if self.checked.elapsed() < DATA_VERSION_POLL {
+            return;
+        }
+        self.checked = Instant::now();
+        let version = data_version(connection).await;
+        if version != self.version {
+            self.version = version;
+            if let Some(feed) = self.feed.upgrade() {
+                feed.publish(Change::Everything);
             }
         }
-        commit_batch(&mut connection, batch).await;
     }
+}
+
+async fn data_version(connection: &mut SqliteConnection) -> Option<i64> {
+    sqlx::query_scalar("PRAGMA data_version")
+        .fetch_one(connection)
+        .await
+        .ok()
 }
 
 async fn execute(connection: &mut SqliteConnection, sql: &str) -> Result<(), StoreError> {
@@ -186,7 +246,7 @@ mod tests {
             .execute(&mut connection)
             .await
             .unwrap();
-        let writes = Arc::new(GroupCommit::start(connection));
+        let writes = Arc::new(GroupCommit::start(connection, Weak::new()));
 
         // Many writers at once, so batches hold several writes; every odd one inserts
         // its row and then fails.

@@ -12,6 +12,7 @@ mod statements;
 pub use postgres::{PgSettings, PostgresStore};
 pub use sqlite::SqliteStore;
 
+use crate::changes::ChangeFeed;
 use crate::credentials::StoredKeys;
 use crate::error::StoreError;
 use crate::model::{
@@ -39,6 +40,9 @@ pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`, for logs and health.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> Result<(), StoreError>;
+    /// What committed writes change, this node's and (where the backend can tell)
+    /// other writers'.
+    fn changes(&self) -> &Arc<ChangeFeed>;
 
     // Users and their keys.
     async fn create_user(

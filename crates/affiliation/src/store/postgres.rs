@@ -6,11 +6,13 @@
 
 use super::backend::Backend;
 use super::sql::SqlStore;
+use crate::changes::{Change, ChangeFeed};
 use crate::error::StoreError;
 use futures::future::BoxFuture;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres};
 use std::str::FromStr;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 /// Connection settings beyond the URL.
@@ -70,6 +72,17 @@ impl Backend for PostgresBackend {
         Ok(value)
     }
 
+    /// `NOTIFY` inside the transaction: PostgreSQL delivers it when (and only if) the
+    /// write commits, so a node hearing it reads the write.
+    async fn announce(conn: &mut PgConnection, change: Change) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(change.payload())
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
     /// Identity sequences do not see explicitly inserted ids; move them past the
     /// imported ones.
     async fn after_import(conn: &mut PgConnection) -> Result<(), StoreError> {
@@ -100,7 +113,60 @@ impl SqlStore<PostgresBackend> {
             .run(&pool)
             .await
             .map_err(migration_error)?;
-        Ok(SqlStore::new(PostgresBackend { pool }))
+        let feed = Arc::new(ChangeFeed::default());
+        let listener = subscribe(&pool).await?;
+        tokio::spawn(hear_other_nodes(
+            pool.clone(),
+            listener,
+            Arc::downgrade(&feed),
+        ));
+        Ok(SqlStore::new(PostgresBackend { pool }, feed))
+    }
+}
+
+/// The notification channel: one per database (PostgreSQL's channels are), so every
+/// node on the database hears every write.
+const CHANNEL: &str = "affiliation_changes";
+
+/// How long a node without its listening connection waits between attempts.
+const RELISTEN_DELAY: Duration = Duration::from_millis(250);
+
+async fn subscribe(pool: &PgPool) -> Result<PgListener, StoreError> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Publishes what other nodes (and this one: harmless twice) commit. A lost
+/// connection may have lost notifications: the feed is down until a new connection
+/// listens again; it ends with the store.
+async fn hear_other_nodes(pool: PgPool, mut listener: PgListener, feed: Weak<ChangeFeed>) {
+    loop {
+        // `try_recv` answers `None` (or an error) when the connection is gone.
+        while let Ok(Some(notification)) = listener.try_recv().await {
+            let Some(feed) = feed.upgrade() else { return };
+            feed.publish(Change::from_payload(notification.payload()));
+        }
+        let Some(lost) = feed.upgrade() else { return };
+        tracing::warn!(
+            "lost the PostgreSQL notification connection; caches are off until it is back"
+        );
+        lost.publish(Change::FeedLost);
+        drop(lost);
+        listener = loop {
+            tokio::time::sleep(RELISTEN_DELAY).await;
+            if feed.strong_count() == 0 {
+                return;
+            }
+            if let Ok(listener) = subscribe(&pool).await {
+                break listener;
+            }
+        };
+        let Some(restored) = feed.upgrade() else {
+            return;
+        };
+        tracing::info!("listening to PostgreSQL notifications again");
+        restored.publish(Change::FeedRestored);
     }
 }
 

@@ -8,6 +8,7 @@ use super::backend::{Backend, Conn};
 use super::dump::DumpLine;
 use super::statements::Statements;
 use super::{Store, TokenScope};
+use crate::changes::{Change, ChangeFeed};
 use crate::credentials::StoredKeys;
 use crate::error::{StoreError, Vanished};
 use crate::model::{
@@ -16,6 +17,8 @@ use crate::model::{
 };
 use crate::paging::{Page, Paged};
 use async_trait::async_trait;
+use futures::future::BoxFuture;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -94,16 +97,53 @@ impl<'a> AuditEntry<'a> {
 /// through its [`Backend::write`], one transaction each.
 pub struct SqlStore<B> {
     backend: B,
+    feed: Arc<ChangeFeed>,
 }
 
 impl<B: Backend> SqlStore<B> {
-    pub(super) fn new(backend: B) -> SqlStore<B> {
-        SqlStore { backend }
+    pub(super) fn new(backend: B, feed: Arc<ChangeFeed>) -> SqlStore<B> {
+        SqlStore { backend, feed }
+    }
+
+    /// Runs `job` in a write transaction that announces `change` to other nodes, and
+    /// publishes it on this node once the transaction is over, before the caller is
+    /// answered (committed or not: forgetting too much is harmless).
+    async fn write<T: Send + 'static>(
+        &self,
+        change: Option<Change>,
+        job: impl for<'c> FnOnce(&'c mut Conn<B>) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    ) -> Result<T, StoreError> {
+        let result = self
+            .backend
+            .write(move |tx| {
+                Box::pin(async move {
+                    let value = job(&mut *tx).await?;
+                    if let Some(change) = change {
+                        B::announce(tx, change).await?;
+                    }
+                    Ok(value)
+                })
+            })
+            .await;
+        if let Some(change) = change {
+            self.feed.publish(change);
+        }
+        result
     }
 
     /// A connection of the reader pool.
     async fn read(&self) -> Result<sqlx::pool::PoolConnection<B::Db>, StoreError> {
         Ok(self.backend.reader().acquire().await?)
+    }
+}
+
+/// What a write of a record at `level` changes.
+fn change_of(level: Level, owner_id: i64) -> Change {
+    match level {
+        Level::User => Change::UserTokens(owner_id),
+        Level::Group(id) => Change::Group(id),
     }
 }
 
@@ -186,6 +226,10 @@ impl<B: Backend> Store for SqlStore<B> {
         self.read().await?.ping().await
     }
 
+    fn changes(&self) -> &Arc<ChangeFeed> {
+        &self.feed
+    }
+
     async fn create_user(
         &self,
         username: &str,
@@ -195,8 +239,7 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<User, StoreError> {
         let (name, stored) = (username.to_string(), keys.clone());
         let id = self
-            .backend
-            .write(move |tx| {
+            .write(None, move |tx| {
                 Box::pin(async move { tx.insert_user(&name, is_admin, &stored, at).await })
             })
             .await?;
@@ -238,9 +281,10 @@ impl<B: Backend> Store for SqlStore<B> {
         keys: Option<&StoredKeys>,
     ) -> Result<bool, StoreError> {
         let (name, stored) = (username.to_string(), keys.cloned());
-        self.backend
-            .write(move |tx| Box::pin(async move { tx.set_keys(&name, stored.as_ref()).await }))
-            .await
+        self.write(Some(Change::Keys), move |tx| {
+            Box::pin(async move { tx.set_keys(&name, stored.as_ref()).await })
+        })
+        .await
     }
 
     async fn add_missing_programs(
@@ -249,35 +293,33 @@ impl<B: Backend> Store for SqlStore<B> {
         at: OffsetDateTime,
     ) -> Result<usize, StoreError> {
         let programs = programs.to_vec();
-        self.backend
-            .write(move |tx| {
-                Box::pin(async move {
-                    let mut added = 0;
-                    for program in &programs {
-                        added += usize::from(tx.insert_program_if_absent(program, at).await?);
-                    }
-                    Ok(added)
-                })
+        self.write(Some(Change::Catalog), move |tx| {
+            Box::pin(async move {
+                let mut added = 0;
+                for program in &programs {
+                    added += usize::from(tx.insert_program_if_absent(program, at).await?);
+                }
+                Ok(added)
             })
-            .await
+        })
+        .await
     }
 
     async fn save_program(&self, program: &Program, actor: &Actor) -> Result<bool, StoreError> {
         let (program, actor) = (program.clone(), *actor);
-        self.backend
-            .write(move |tx| {
-                Box::pin(async move {
-                    let added = tx.upsert_program(&program, actor.at).await?;
-                    let action = match added {
-                        true => AuditAction::ProgramAdded,
-                        false => AuditAction::ProgramUpdated,
-                    };
-                    let entry = AuditEntry::program(action, program.program_guid);
-                    tx.insert_audit(&actor, entry).await?;
-                    Ok(added)
-                })
+        self.write(Some(Change::Catalog), move |tx| {
+            Box::pin(async move {
+                let added = tx.upsert_program(&program, actor.at).await?;
+                let action = match added {
+                    true => AuditAction::ProgramAdded,
+                    false => AuditAction::ProgramUpdated,
+                };
+                let entry = AuditEntry::program(action, program.program_guid);
+                tx.insert_audit(&actor, entry).await?;
+                Ok(added)
             })
-            .await
+        })
+        .await
     }
 
     async fn programs(&self) -> Result<Vec<Program>, StoreError> {
@@ -286,21 +328,20 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn create_group(&self, name: &str, actor: &Actor) -> Result<Group, StoreError> {
         let (name, actor) = (name.to_string(), *actor);
-        self.backend
-            .write(move |tx| {
-                Box::pin(async move {
-                    let id = tx.insert_group(actor.subject_id, &name, actor.at).await?;
-                    let entry = AuditEntry::group(AuditAction::GroupCreated, id);
-                    tx.insert_audit(&actor, entry).await?;
-                    Ok(Group {
-                        id,
-                        owner_id: actor.subject_id,
-                        name,
-                        created_at: from_millis(millis(actor.at)),
-                    })
+        self.write(None, move |tx| {
+            Box::pin(async move {
+                let id = tx.insert_group(actor.subject_id, &name, actor.at).await?;
+                let entry = AuditEntry::group(AuditAction::GroupCreated, id);
+                tx.insert_audit(&actor, entry).await?;
+                Ok(Group {
+                    id,
+                    owner_id: actor.subject_id,
+                    name,
+                    created_at: from_millis(millis(actor.at)),
                 })
             })
-            .await
+        })
+        .await
     }
 
     async fn groups(&self, owner_id: i64, page: Page) -> Result<Paged<Group>, StoreError> {
@@ -313,33 +354,32 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn delete_group(&self, id: u32, actor: &Actor) -> Result<bool, StoreError> {
         let actor = *actor;
-        self.backend
-            .write(move |tx| {
-                Box::pin(async move {
-                    // Locked first (PostgreSQL): writes into the group wait for this delete
-                    // and then find the group gone, so none slips in after the overrides
-                    // are read. Every override goes, whoever wrote it: no orphan can stay.
-                    if !tx.owned_group(id, actor.subject_id, B::LOCK_UPDATE).await? {
-                        return Ok(false);
+        self.write(Some(Change::Group(id)), move |tx| {
+            Box::pin(async move {
+                // Locked first (PostgreSQL): writes into the group wait for this delete
+                // and then find the group gone, so none slips in after the overrides
+                // are read. Every override goes, whoever wrote it: no orphan can stay.
+                if !tx.owned_group(id, actor.subject_id, B::LOCK_UPDATE).await? {
+                    return Ok(false);
+                }
+                for record in &tx.group_overrides(id).await? {
+                    if !tx.delete_token(record.guid).await? {
+                        continue;
                     }
-                    for record in &tx.group_overrides(id).await? {
-                        if !tx.delete_token(record.guid).await? {
-                            continue;
-                        }
-                        let action = AuditAction::tokens_deleted(record.level);
-                        let before = Some(&record.parameters);
-                        let entry = AuditEntry::token(action, record, before, None);
-                        tx.insert_audit(&actor, entry).await?;
-                    }
-                    if !tx.delete_group_row(id, actor.subject_id).await? {
-                        return Ok(false);
-                    }
-                    let entry = AuditEntry::group(AuditAction::GroupDeleted, id);
+                    let action = AuditAction::tokens_deleted(record.level);
+                    let before = Some(&record.parameters);
+                    let entry = AuditEntry::token(action, record, before, None);
                     tx.insert_audit(&actor, entry).await?;
-                    Ok(true)
-                })
+                }
+                if !tx.delete_group_row(id, actor.subject_id).await? {
+                    return Ok(false);
+                }
+                let entry = AuditEntry::group(AuditAction::GroupDeleted, id);
+                tx.insert_audit(&actor, entry).await?;
+                Ok(true)
             })
-            .await
+        })
+        .await
     }
 
     async fn tokens(&self, owner_id: i64, scope: TokenScope) -> Result<Vec<TokenView>, StoreError> {
@@ -373,8 +413,7 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn insert_token(&self, record: &TokenRecord, actor: &Actor) -> Result<(), StoreError> {
         let (owned, actor) = (record.clone(), *actor);
         let written = self
-            .backend
-            .write(move |tx| {
+            .write(Some(change_of(record.level, record.owner_id)), move |tx| {
                 Box::pin(async move {
                     let record = &owned;
                     let (owner_id, level) = (record.owner_id, record.level);
@@ -420,27 +459,26 @@ impl<B: Backend> Store for SqlStore<B> {
         actor: &Actor,
     ) -> Result<Option<TokenRecord>, StoreError> {
         let (parameters, actor) = (parameters.clone(), *actor);
-        self.backend
-            .write(move |tx| {
-                Box::pin(async move {
-                    let Some(before) = owned_token_in::<B>(tx, guid, level, &actor).await? else {
-                        return Ok(None);
-                    };
-                    if !tx.update_parameters(guid, &parameters, actor.at).await? {
-                        return Ok(None);
-                    }
-                    let action = AuditAction::tokens_replaced(level);
-                    let (old, new) = (Some(&before.parameters), Some(&parameters));
-                    let entry = AuditEntry::token(action, &before, old, new);
-                    tx.insert_audit(&actor, entry).await?;
-                    Ok(Some(TokenRecord {
-                        parameters,
-                        updated_at: from_millis(millis(actor.at)),
-                        ..before
-                    }))
-                })
+        self.write(Some(change_of(level, actor.subject_id)), move |tx| {
+            Box::pin(async move {
+                let Some(before) = owned_token_in::<B>(tx, guid, level, &actor).await? else {
+                    return Ok(None);
+                };
+                if !tx.update_parameters(guid, &parameters, actor.at).await? {
+                    return Ok(None);
+                }
+                let action = AuditAction::tokens_replaced(level);
+                let (old, new) = (Some(&before.parameters), Some(&parameters));
+                let entry = AuditEntry::token(action, &before, old, new);
+                tx.insert_audit(&actor, entry).await?;
+                Ok(Some(TokenRecord {
+                    parameters,
+                    updated_at: from_millis(millis(actor.at)),
+                    ..before
+                }))
             })
-            .await
+        })
+        .await
     }
 
     async fn delete_token(
@@ -450,22 +488,21 @@ impl<B: Backend> Store for SqlStore<B> {
         actor: &Actor,
     ) -> Result<bool, StoreError> {
         let actor = *actor;
-        self.backend
-            .write(move |tx| {
-                Box::pin(async move {
-                    let Some(before) = owned_token_in::<B>(tx, guid, level, &actor).await? else {
-                        return Ok(false);
-                    };
-                    if !tx.delete_token(guid).await? {
-                        return Ok(false);
-                    }
-                    let action = AuditAction::tokens_deleted(level);
-                    let entry = AuditEntry::token(action, &before, Some(&before.parameters), None);
-                    tx.insert_audit(&actor, entry).await?;
-                    Ok(true)
-                })
+        self.write(Some(change_of(level, actor.subject_id)), move |tx| {
+            Box::pin(async move {
+                let Some(before) = owned_token_in::<B>(tx, guid, level, &actor).await? else {
+                    return Ok(false);
+                };
+                if !tx.delete_token(guid).await? {
+                    return Ok(false);
+                }
+                let action = AuditAction::tokens_deleted(level);
+                let entry = AuditEntry::token(action, &before, Some(&before.parameters), None);
+                tx.insert_audit(&actor, entry).await?;
+                Ok(true)
             })
-            .await
+        })
+        .await
     }
 
     async fn save_token_set(
@@ -474,33 +511,31 @@ impl<B: Backend> Store for SqlStore<B> {
         actor: &Actor,
     ) -> Result<TokenSetSnapshot, StoreError> {
         let (snapshot, actor) = (snapshot.clone(), *actor);
-        self.backend
-            .write(move |tx| {
-                Box::pin(async move {
-                    // Rows are locked in one order (by program) whatever order the request
-                    // lists them in, so two token sets never wait for each other in a cycle.
-                    let mut in_lock_order: Vec<&ProgramTokens> = snapshot.programs.iter().collect();
-                    in_lock_order.sort_by_key(|p| p.program_guid);
-                    for program in in_lock_order {
-                        let (record, replaced) =
-                            settle_set_program::<B>(tx, snapshot.owner_id, program, actor.at)
-                                .await?;
-                        let before = replaced.as_ref().map(|r| &r.parameters);
-                        let after = Some(&program.affiliate_tokens);
-                        let action = AuditAction::TokenSetSaved;
-                        let entry = AuditEntry::token(action, &record, before, after);
-                        tx.insert_audit(&actor, entry).await?;
-                    }
-                    let id = tx.insert_token_set(&snapshot).await?;
-                    Ok(TokenSetSnapshot {
-                        id,
-                        created_at: from_millis(millis(snapshot.created_at)),
-                        updated_at: from_millis(millis(snapshot.updated_at)),
-                        ..snapshot
-                    })
+        self.write(Some(Change::UserTokens(snapshot.owner_id)), move |tx| {
+            Box::pin(async move {
+                // Rows are locked in one order (by program) whatever order the request
+                // lists them in, so two token sets never wait for each other in a cycle.
+                let mut in_lock_order: Vec<&ProgramTokens> = snapshot.programs.iter().collect();
+                in_lock_order.sort_by_key(|p| p.program_guid);
+                for program in in_lock_order {
+                    let (record, replaced) =
+                        settle_set_program::<B>(tx, snapshot.owner_id, program, actor.at).await?;
+                    let before = replaced.as_ref().map(|r| &r.parameters);
+                    let after = Some(&program.affiliate_tokens);
+                    let action = AuditAction::TokenSetSaved;
+                    let entry = AuditEntry::token(action, &record, before, after);
+                    tx.insert_audit(&actor, entry).await?;
+                }
+                let id = tx.insert_token_set(&snapshot).await?;
+                Ok(TokenSetSnapshot {
+                    id,
+                    created_at: from_millis(millis(snapshot.created_at)),
+                    updated_at: from_millis(millis(snapshot.updated_at)),
+                    ..snapshot
                 })
             })
-            .await
+        })
+        .await
     }
 
     async fn token_set(&self, set_guid: Uuid) -> Result<Option<TokenSetSnapshot>, StoreError> {
@@ -521,33 +556,32 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn import(&self, lines: &[DumpLine]) -> Result<usize, StoreError> {
         let lines = lines.to_vec();
-        self.backend
-            .write(move |tx| {
-                Box::pin(async move {
-                    if tx.count_users().await? > 0 {
-                        return Err(StoreError::Database(
-                            "import needs an empty database (it already has users)".into(),
-                        ));
-                    }
-                    // The catalog may be seeded already; the dump's copy wins.
-                    tx.delete_programs().await?;
-                    for line in &lines {
-                        tx.import_line(line).await?;
-                    }
-                    B::after_import(tx).await?;
-                    Ok(lines.len())
-                })
-            })
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict { .. } => StoreError::Database(
-                    "the dump holds a row twice (a unique rule refused it)".into(),
-                ),
-                StoreError::Vanished(_) => {
-                    StoreError::Database("the dump refers to a row it does not hold".into())
+        self.write(Some(Change::Everything), move |tx| {
+            Box::pin(async move {
+                if tx.count_users().await? > 0 {
+                    return Err(StoreError::Database(
+                        "import needs an empty database (it already has users)".into(),
+                    ));
                 }
-                e => e,
+                // The catalog may be seeded already; the dump's copy wins.
+                tx.delete_programs().await?;
+                for line in &lines {
+                    tx.import_line(line).await?;
+                }
+                B::after_import(tx).await?;
+                Ok(lines.len())
             })
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { .. } => {
+                StoreError::Database("the dump holds a row twice (a unique rule refused it)".into())
+            }
+            StoreError::Vanished(_) => {
+                StoreError::Database("the dump refers to a row it does not hold".into())
+            }
+            e => e,
+        })
     }
 }
 

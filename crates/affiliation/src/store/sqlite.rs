@@ -9,6 +9,7 @@
 use super::backend::Backend;
 use super::group_commit::GroupCommit;
 use super::sql::{SqlStore, ACCOUNT_BY_KEY_SQL};
+use crate::changes::{Change, ChangeFeed};
 use crate::error::StoreError;
 use crate::model::Account;
 use futures::future::BoxFuture;
@@ -18,7 +19,7 @@ use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool};
 use std::future::Future;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub type SqliteStore = SqlStore<SqliteBackend>;
@@ -142,6 +143,12 @@ impl Backend for SqliteBackend {
         Some(&self.in_place)
     }
 
+    /// Other processes on the file are heard through `PRAGMA data_version` instead
+    /// (see `group_commit.rs`).
+    async fn announce(_conn: &mut SqliteConnection, _change: Change) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// SQLite moves AUTOINCREMENT past explicitly inserted ids by itself.
     async fn after_import(_conn: &mut SqliteConnection) -> Result<(), StoreError> {
         Ok(())
@@ -196,11 +203,16 @@ impl SqlStore<SqliteBackend> {
             path,
             idle: Mutex::new(Vec::new()),
         };
-        Ok(SqlStore::new(SqliteBackend {
-            reader,
-            writes: GroupCommit::start(writer),
-            in_place,
-        }))
+        let feed = Arc::new(ChangeFeed::default());
+        let writes = GroupCommit::start(writer, Arc::downgrade(&feed));
+        Ok(SqlStore::new(
+            SqliteBackend {
+                reader,
+                writes,
+                in_place,
+            },
+            feed,
+        ))
     }
 }
 

@@ -41,7 +41,10 @@ impl<A: Authenticator> Inner<A> {
         };
         let mut responses = Vec::with_capacity(requests.len());
         for (index, dto) in requests.into_iter().enumerate() {
-            match self.call(operation, identity.clone(), dto).await {
+            match self
+                .call(operation, identity.clone(), Value::Object(dto))
+                .await
+            {
                 Ok(value) => responses.push(value),
                 Err(mut rejection) => {
                     rejection.error = rejection

@@ -13,6 +13,7 @@ mod pipeline;
 mod respond;
 
 use crate::admission::{Admission, RequestLimits};
+use crate::answer_cache::AnswerCache;
 use crate::metadata::ServiceDescription;
 use crate::routing::RouteTable;
 use crate::{Authenticator, Operation, TypeInfo};
@@ -30,6 +31,7 @@ pub struct Host<A: Authenticator> {
     limits: RequestLimits,
     xml_namespaces: (&'static str, &'static str),
     type_assembly: &'static str,
+    answers: Option<Arc<AnswerCache>>,
 }
 
 impl<A: Authenticator> Host<A> {
@@ -42,6 +44,7 @@ impl<A: Authenticator> Host<A> {
             limits: RequestLimits::default(),
             xml_namespaces: (service_name, service_name),
             type_assembly: service_name,
+            answers: None,
         }
     }
 
@@ -49,6 +52,12 @@ impl<A: Authenticator> Host<A> {
     /// (`"Namespace.Type, Assembly"`).
     pub fn type_assembly(mut self, assembly: &'static str) -> Self {
         self.type_assembly = assembly;
+        self
+    }
+
+    /// Keeps the answers of operations declared `authenticated_cached` ready to send.
+    pub fn answer_cache(mut self, cache: Arc<AnswerCache>) -> Self {
+        self.answers = Some(cache);
         self
     }
 
@@ -120,6 +129,7 @@ impl<A: Authenticator> Host<A> {
             xml_namespaces: self.xml_namespaces,
             error_type: respond::error_response_type(),
             hints,
+            answers: self.answers,
         });
         fixed::routes::<A>()
             .fallback(pipeline::operation::<A>)
@@ -143,6 +153,7 @@ struct Inner<A: Authenticator> {
     xml_namespaces: (&'static str, &'static str),
     error_type: TypeInfo,
     hints: hints::TypeHints,
+    answers: Option<Arc<AnswerCache>>,
 }
 
 /// The operation a response answered, left in its extensions for the request log.

@@ -6,6 +6,7 @@ use super::negotiate::{Answer, Negotiation};
 use super::respond::answered;
 use super::Inner;
 use crate::admission::Refusal;
+use crate::answer_cache::{AnswerCache, AnswerKey, Slot};
 use crate::auth::{presented_credentials, Presented};
 use crate::binding::{normalize_keys, overlay_text_values};
 use crate::routing::Target;
@@ -59,6 +60,13 @@ impl From<Refusal> for Rejection {
             ..Rejection::from(refusal.error)
         }
     }
+}
+
+/// Where a cacheable request's answer is kept: the cache, its key, its format.
+struct KeptAnswer<'c> {
+    cache: &'c AnswerCache,
+    key: AnswerKey,
+    slot: Slot,
 }
 
 /// Where a request goes: the operation and what its route says.
@@ -130,9 +138,49 @@ impl<A: Authenticator> Inner<A> {
             .bind(op, &route, format, &body, &negotiation.query)
             .map_err(Rejection::from)
             .map_err(of_op)?;
+        let dto = Value::Object(dto);
+        let kept = self.kept_answer(op, identity.as_ref(), &dto, answer);
+        if let Some(kept) = &kept {
+            if let Some(ready) = kept.cache.get(kept.key, kept.slot) {
+                let response = self.ready_response(ready, &parts.headers, &op.response, answer);
+                return Ok(answered(response, Some(op.name)));
+            }
+        }
+        let epoch = kept.as_ref().map(|kept| kept.cache.epoch());
         let value = self.call(route.operation, identity, dto).await?;
-        let response = self.encoded(StatusCode::OK, &value, &op.response, answer);
+        if route.verb != Verb::Get || answer.jsonp_callback.is_some() {
+            let response = self.encoded(StatusCode::OK, &value, &op.response, answer);
+            return Ok(answered(response, Some(op.name)));
+        }
+        let ready = self.ready(&value, &op.response, answer);
+        if let (Some(kept), Some(epoch)) = (kept, epoch) {
+            kept.cache.keep(kept.key, kept.slot, ready.clone(), epoch);
+        }
+        let response = self.ready_response(ready, &parts.headers, &op.response, answer);
         Ok(answered(response, Some(op.name)))
+    }
+
+    /// Where this request's answer is kept ready, if it may be: a GET of an operation
+    /// that names its answers, with a cache, not JSONP (each callback differs) and not
+    /// reshaped by `?jsconfig=` (the kept bytes are the plain answer's).
+    fn kept_answer(
+        &self,
+        op: &Operation<A::Identity>,
+        identity: Option<&A::Identity>,
+        dto: &Value,
+        answer: &Answer,
+    ) -> Option<KeptAnswer<'_>> {
+        let cache = self.answers.as_deref()?;
+        let name = op.answer_key.as_ref()?;
+        if answer.jsonp_callback.is_some() || answer.jsconfig.is_some() {
+            return None;
+        }
+        let key = name(identity?, dto)?;
+        Some(KeptAnswer {
+            cache,
+            key,
+            slot: (answer.format, answer.content_type),
+        })
     }
 
     /// A place among the requests in progress, held until the answer is built.
@@ -300,10 +348,10 @@ impl<A: Authenticator> Inner<A> {
         &self,
         operation: usize,
         identity: Option<A::Identity>,
-        dto: Map<String, Value>,
+        dto: Value,
     ) -> Result<Value, Rejection> {
         let op = &self.operations[operation];
-        (op.handler)(identity, Value::Object(dto))
+        (op.handler)(identity, dto)
             .await
             .map_err(|error| Rejection {
                 inside: Some(operation),

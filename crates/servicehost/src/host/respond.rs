@@ -3,10 +3,12 @@
 use super::negotiate::Answer;
 use super::pipeline::Rejection;
 use super::{Answered, Inner};
+use crate::answer_cache::{entity_tag, none_match, Ready};
 use crate::{Authenticator, Format, Operation, ServiceError, TypeInfo};
 use axum::body::Body;
 use axum::response::Response;
-use http::{header, HeaderValue, StatusCode};
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
 /// ServiceStack's `ErrorResponse`: errors raised before an operation is chosen.
@@ -74,11 +76,16 @@ impl<A: Authenticator> Inner<A> {
         ty: &TypeInfo,
         answer: &Answer,
     ) -> Response {
+        let bytes = self.encode(value, ty, answer);
+        respond(status, bytes, ty, answer)
+    }
+
+    /// An answer's bytes in the negotiated format, with its type hints and `?jsconfig=`.
+    fn encode(&self, value: &Value, ty: &TypeInfo, answer: &Answer) -> Vec<u8> {
         // Type hints first: `?jsconfig=` may rename the members the hints are placed by.
         let hinted = self.hints.apply(answer.format, value, ty);
         let value = answer.shape(&hinted, ty);
-        let bytes = answer.format.encode(&value, ty, self.xml_namespace(ty));
-        respond(status, bytes, ty, answer)
+        answer.format.encode(&value, ty, self.xml_namespace(ty))
     }
 
     pub(super) fn encoded_list(
@@ -103,6 +110,44 @@ impl<A: Authenticator> Inner<A> {
             self.xml_namespace(ty),
         );
         respond(StatusCode::OK, bytes, ty, answer)
+    }
+
+    /// A successful GET answer's bytes and entity tag, as kept ready to send.
+    pub(super) fn ready(&self, value: &Value, ty: &TypeInfo, answer: &Answer) -> Ready {
+        let body = self.encode(value, ty, answer);
+        Ready {
+            etag: entity_tag(&body, answer.content_type),
+            // A kept answer holds exactly its bytes, not the encoder's spare capacity.
+            body: Bytes::copy_from_slice(&body),
+        }
+    }
+
+    /// A ready answer, or `304 Not Modified` when the request's `If-None-Match`
+    /// names its entity tag.
+    pub(super) fn ready_response(
+        &self,
+        ready: Ready,
+        request: &HeaderMap,
+        ty: &TypeInfo,
+        answer: &Answer,
+    ) -> Response {
+        let unchanged = request
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| none_match(v, &ready.etag));
+        let mut response = if unchanged {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            response
+                .headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("Accept"));
+            response
+        } else {
+            framed(StatusCode::OK, Body::from(ready.body), ty, answer)
+        };
+        response.headers_mut().insert(header::ETAG, ready.etag);
+        response
     }
 
     fn xml_namespace(&self, ty: &TypeInfo) -> &'static str {
@@ -151,7 +196,12 @@ fn respond(status: StatusCode, bytes: Vec<u8>, ty: &TypeInfo, answer: &Answer) -
         }
         None => (status, bytes),
     };
-    let mut response = Response::new(Body::from(bytes));
+    framed(status, Body::from(bytes), ty, answer)
+}
+
+/// A body with its status and the headers every answer carries.
+fn framed(status: StatusCode, body: Body, ty: &TypeInfo, answer: &Answer) -> Response {
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(

@@ -1,7 +1,8 @@
 //! Test harness: the real `affiliation-api` binary on a random port, over real HTTP,
 //! each server with its own database: a SQLite file in a temporary directory, or,
 //! with `AFFILIATION_TEST_BACKEND=postgres`, a fresh PostgreSQL database (see
-//! `postgres.rs` in this directory).
+//! `postgres.rs` in this directory). Servers inherit the test's environment:
+//! `AFFILIATION_ANSWER_CACHE_MIB=0` runs them with the answer cache off (see `.ci/run`).
 
 pub mod postgres;
 
@@ -16,8 +17,9 @@ use std::time::Duration;
 pub const BIN: &str = env!("CARGO_BIN_EXE_affiliation-api");
 
 /// A key revoked or rotated from outside a server process (the CLI, another node)
-/// stops working there within one second: servers trust a looked-up key for at most
-/// half a second. Tests that change keys through the CLI wait this long.
+/// stops working there once the change is heard, and within one second even when a
+/// node cannot hear changes (it then trusts a looked-up key for at most half a
+/// second). Tests that change keys through the CLI wait this long.
 pub fn wait_out_key_cache() {
     std::thread::sleep(Duration::from_secs(1));
 }
