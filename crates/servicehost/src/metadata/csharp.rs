@@ -2,7 +2,9 @@
 //! .NET namespace, `[DataContract]`/`[DataMember]` as declared, interfaces as
 //! `public partial interface`.
 
-use super::emit::{data_member_args, flag, option, Code, Context, Dialect, Header};
+use super::emit::{
+    data_member_args, flag, option, Code, Context, Dialect, Header, DOTNET_NAMESPACES,
+};
 use crate::{Scalar, TypeInfo, TypeRef};
 
 pub struct CSharp;
@@ -42,15 +44,7 @@ impl Dialect for CSharp {
     }
 
     fn body(&self, out: &mut Code, context: &Context) {
-        for using in [
-            "System",
-            "System.IO",
-            "System.Collections",
-            "System.Collections.Generic",
-            "System.Runtime.Serialization",
-            "ServiceStack",
-            "ServiceStack.DataAnnotations",
-        ] {
+        for using in DOTNET_NAMESPACES {
             out.line(format!("using {using};"));
         }
         let mut namespaces: Vec<String> = context

@@ -53,6 +53,17 @@ impl Options {
 }
 
 /// An option a language lists in its header, with the value it has by default.
+/// The namespaces ServiceStack's C#, F# and VB.NET references import, in its order.
+pub const DOTNET_NAMESPACES: [&str; 7] = [
+    "System",
+    "System.IO",
+    "System.Collections",
+    "System.Collections.Generic",
+    "System.Runtime.Serialization",
+    "ServiceStack",
+    "ServiceStack.DataAnnotations",
+];
+
 pub struct OptionLine {
     pub name: &'static str,
     pub default: String,

@@ -1,7 +1,9 @@
 //! F# DTOs as ServiceStack's FSharpGenerator writes them: one namespace, classes with
 //! `member val`, interfaces with `abstract` members, `[<DataContract>]` as declared.
 
-use super::emit::{data_member_args, flag, option, Code, Context, Dialect, Header};
+use super::emit::{
+    data_member_args, flag, option, Code, Context, Dialect, Header, DOTNET_NAMESPACES,
+};
 use super::vbnet::clr_type;
 use crate::TypeInfo;
 
@@ -41,15 +43,7 @@ impl Dialect for FSharp {
             .unwrap_or(context.service.namespaces.0);
         out.line(format!("namespace {namespace}"));
         out.blank();
-        for open in [
-            "System",
-            "System.IO",
-            "System.Collections",
-            "System.Collections.Generic",
-            "System.Runtime.Serialization",
-            "ServiceStack",
-            "ServiceStack.DataAnnotations",
-        ] {
+        for open in DOTNET_NAMESPACES {
             out.line(format!("open {open}"));
         }
         out.blank();

@@ -1,7 +1,9 @@
 //! VB.NET DTOs as ServiceStack's VbNetGenerator writes them: `Namespace` blocks,
 //! `<DataContract>`/`<DataMember(Name:="..")>` as declared, `Public Partial Interface`.
 
-use super::emit::{data_member_args, flag, option, Code, Context, Dialect, Header};
+use super::emit::{
+    data_member_args, flag, option, Code, Context, Dialect, Header, DOTNET_NAMESPACES,
+};
 use crate::{Scalar, TypeInfo, TypeRef};
 
 pub struct VbNet;
@@ -39,15 +41,7 @@ impl Dialect for VbNet {
     }
 
     fn body(&self, out: &mut Code, context: &Context) {
-        for import in [
-            "System",
-            "System.IO",
-            "System.Collections",
-            "System.Collections.Generic",
-            "System.Runtime.Serialization",
-            "ServiceStack",
-            "ServiceStack.DataAnnotations",
-        ] {
+        for import in DOTNET_NAMESPACES {
             out.line(format!("Imports {import}"));
         }
         for (namespace, _) in context.by_namespace() {
