@@ -64,6 +64,17 @@ pub const DOTNET_NAMESPACES: [&str; 7] = [
     "ServiceStack.DataAnnotations",
 ];
 
+/// The imports ServiceStack's Java and Kotlin references start with (also their
+/// `DefaultImports` option's default).
+pub const JVM_IMPORTS: [&str; 6] = [
+    "java.math.*",
+    "java.util.*",
+    "java.io.InputStream",
+    "net.servicestack.client.*",
+    "com.google.gson.annotations.*",
+    "com.google.gson.reflect.*",
+];
+
 pub struct OptionLine {
     pub name: &'static str,
     pub default: String,

@@ -1,7 +1,9 @@
 //! Java DTOs as ServiceStack's JavaGenerator writes them: static nested classes of one
 //! `dtos` class, gson `@SerializedName`, property accessors with setters returning this.
 
-use super::emit::{data_member_annotation, flag, option, Code, Context, Dialect, Header};
+use super::emit::{
+    data_member_annotation, flag, option, Code, Context, Dialect, Header, JVM_IMPORTS,
+};
 use super::jvm::{field_name, jvm_type};
 use crate::{DataMemberForm, TypeInfo};
 
@@ -26,7 +28,7 @@ impl Dialect for Java {
                 option("IncludeTypes", ""),
                 option("ExcludeTypes", ""),
                 option("TreatTypesAsStrings", ""),
-                option("DefaultImports", "java.math.*,java.util.*,java.io.InputStream,net.servicestack.client.*,com.google.gson.annotations.*,com.google.gson.reflect.*"),
+                option("DefaultImports", JVM_IMPORTS.join(",")),
             ],
         }
     }
@@ -36,14 +38,7 @@ impl Dialect for Java {
             out.line(format!("package {package};"));
             out.blank();
         }
-        for import in [
-            "java.math.*",
-            "java.util.*",
-            "java.io.InputStream",
-            "net.servicestack.client.*",
-            "com.google.gson.annotations.*",
-            "com.google.gson.reflect.*",
-        ] {
+        for import in JVM_IMPORTS {
             out.line(format!("import {import};"));
         }
         out.blank();

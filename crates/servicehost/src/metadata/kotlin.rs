@@ -2,7 +2,9 @@
 //! `open var name:Type? = null`, `override` for what an interface declares, gson
 //! `@SerializedName` for named DataMembers.
 
-use super::emit::{data_member_annotation, flag, option, Code, Context, Dialect, Header};
+use super::emit::{
+    data_member_annotation, flag, option, Code, Context, Dialect, Header, JVM_IMPORTS,
+};
 use super::jvm::{field_name, interface_properties, jvm_type};
 use crate::{DataMemberForm, TypeInfo};
 
@@ -25,7 +27,7 @@ impl Dialect for Kotlin {
                 option("ExcludeTypes", ""),
                 flag("InitializeCollections", false),
                 option("TreatTypesAsStrings", ""),
-                option("DefaultImports", "java.math.*,java.util.*,java.io.InputStream,net.servicestack.client.*,com.google.gson.annotations.*,com.google.gson.reflect.*"),
+                option("DefaultImports", JVM_IMPORTS.join(",")),
             ],
         }
     }
@@ -35,14 +37,7 @@ impl Dialect for Kotlin {
             out.line(format!("package {package}"));
             out.blank();
         }
-        for import in [
-            "java.math.*",
-            "java.util.*",
-            "java.io.InputStream",
-            "net.servicestack.client.*",
-            "com.google.gson.annotations.*",
-            "com.google.gson.reflect.*",
-        ] {
+        for import in JVM_IMPORTS {
             out.line(format!("import {import}"));
         }
         for ty in &context.types {
