@@ -1,6 +1,7 @@
 //! `affiliation-api`: serve the API, and administer users and keys.
 
 mod api;
+mod logging;
 
 use affiliation::store::{dump::DumpLine, PgSettings};
 use affiliation::{Affiliation, DomainError, StoreError};
@@ -222,7 +223,7 @@ enum KeysCommand {
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let cli = Cli::parse();
-    let _flush_logs_at_exit = init_logging();
+    let _flush_logs_at_exit = logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -248,26 +249,6 @@ fn limit_malloc_arenas() {
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
-}
-
-/// Logs go to stderr through a background writer, so a request never waits on the
-/// pipe; the returned guard flushes what is pending when `main` ends.
-fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let json =
-        std::env::var("AFFILIATION_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(writer);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-    guard
 }
 
 async fn open(cli: &Cli) -> Result<Arc<Affiliation>, String> {

@@ -10,7 +10,7 @@
 use crate::model::Account;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a looked-up key is trusted without asking the store again while the
@@ -21,9 +21,15 @@ pub const KEY_CACHE_LIVE_TTL: Duration = Duration::from_secs(60);
 /// Most keys remembered at once.
 pub const KEY_CACHE_CAPACITY: usize = 10_000;
 
+/// What the store said about a key: shared, so a hit copies nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub struct KnownKey {
+    pub account: Account,
+    pub secret_hash: Vec<u8>,
+}
+
 struct Entry {
-    account: Account,
-    secret_hash: Vec<u8>,
+    known: Arc<KnownKey>,
     fetched: Instant,
 }
 
@@ -73,18 +79,18 @@ impl KeyCache {
     }
 
     /// The account and secret hash stored for `key_hash`, if looked up recently.
-    pub fn get(&self, key_hash: &[u8]) -> Option<(Account, Vec<u8>)> {
+    pub fn get(&self, key_hash: &[u8]) -> Option<Arc<KnownKey>> {
         let ttl = self.current_ttl();
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key_hash)
             .filter(|entry| entry.fetched.elapsed() < ttl)
-            .map(|entry| (entry.account.clone(), entry.secret_hash.clone()))
+            .map(|entry| entry.known.clone())
     }
 
     /// Keeps a lookup, unless keys changed since `generation` was taken (the lookup
     /// may have read what is no longer so).
-    pub fn put(&self, key_hash: Vec<u8>, account: Account, secret_hash: Vec<u8>, generation: u64) {
+    pub fn put(&self, key_hash: Vec<u8>, known: Arc<KnownKey>, generation: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if self.generation() != generation {
             return;
@@ -99,8 +105,7 @@ impl KeyCache {
         entries.insert(
             key_hash,
             Entry {
-                account,
-                secret_hash,
+                known,
                 fetched: Instant::now(),
             },
         );
@@ -118,27 +123,30 @@ impl KeyCache {
 mod tests {
     use super::*;
 
-    fn account(id: i64) -> Account {
-        Account {
-            id,
-            username: format!("u{id}"),
-            is_admin: false,
-        }
+    fn account(id: i64) -> Arc<KnownKey> {
+        Arc::new(KnownKey {
+            account: Account {
+                id,
+                username: format!("u{id}"),
+                is_admin: false,
+            },
+            secret_hash: vec![9],
+        })
     }
 
     #[test]
     fn entries_expire_and_capacity_is_bounded() {
         let cache = KeyCache::new(Duration::from_millis(0), 2);
-        cache.put(vec![1], account(1), vec![9], cache.generation());
+        cache.put(vec![1], account(1), cache.generation());
         assert!(cache.get(&[1]).is_none(), "a zero TTL trusts nothing");
 
         let cache = KeyCache::new(Duration::from_secs(60), 2);
-        cache.put(vec![1], account(1), vec![9], 0);
-        cache.put(vec![2], account(2), vec![9], 0);
-        assert_eq!(cache.get(&[1]).map(|(a, _)| a.id), Some(1));
-        cache.put(vec![3], account(3), vec![9], 0);
+        cache.put(vec![1], account(1), 0);
+        cache.put(vec![2], account(2), 0);
+        assert_eq!(cache.get(&[1]).map(|k| k.account.id), Some(1));
+        cache.put(vec![3], account(3), 0);
         assert!(cache.entries.lock().unwrap().len() <= 2);
-        assert_eq!(cache.get(&[3]).map(|(a, _)| a.id), Some(3));
+        assert_eq!(cache.get(&[3]).map(|k| k.account.id), Some(3));
         cache.clear();
         assert!(cache.get(&[3]).is_none());
     }
@@ -148,9 +156,9 @@ mod tests {
         let cache = KeyCache::new(Duration::from_secs(60), 10);
         let before = cache.generation();
         cache.clear();
-        cache.put(vec![1], account(1), vec![9], before);
+        cache.put(vec![1], account(1), before);
         assert!(cache.get(&[1]).is_none());
-        cache.put(vec![1], account(1), vec![9], cache.generation());
+        cache.put(vec![1], account(1), cache.generation());
         assert!(cache.get(&[1]).is_some());
     }
 }

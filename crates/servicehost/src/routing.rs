@@ -3,6 +3,7 @@
 
 use crate::{Format, Operation, Verb};
 use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,11 +27,17 @@ pub(crate) struct RouteTable {
     by_name: HashMap<String, usize>,
 }
 
+/// A path's segments, decoded; borrowed from the path unless percent-encoded.
+type Segments<'p> = Vec<Cow<'p, str>>;
+
+/// Route variables by member name, as the path wrote them (decoded).
+pub(crate) type PathValues<'p> = Vec<(&'static str, Cow<'p, str>)>;
+
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Target {
+pub(crate) enum Target<'p> {
     Operation {
         operation: usize,
-        path_values: Vec<(&'static str, String)>,
+        path_values: PathValues<'p>,
         /// On `/api` and `/{fmt}/reply` the verb does not take part in routing.
         predefined: bool,
         /// A format fixed by the route (`/json/reply/`, `.json`).
@@ -72,9 +79,9 @@ impl RouteTable {
         RouteTable { routes, by_name }
     }
 
-    pub(crate) fn resolve(&self, verb: Verb, path: &str) -> Target {
-        let segments: Vec<String> = split_path(path)
-            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+    pub(crate) fn resolve<'p>(&self, verb: Verb, path: &'p str) -> Target<'p> {
+        let segments: Segments<'p> = split_path(path)
+            .map(|s| percent_decode_str(s).decode_utf8_lossy())
             .collect();
         if let Some(target) = self.resolve_predefined(verb, &segments) {
             return target;
@@ -82,14 +89,14 @@ impl RouteTable {
         self.resolve_user_route(verb, segments)
     }
 
-    fn resolve_predefined(&self, verb: Verb, segments: &[String]) -> Option<Target> {
+    fn resolve_predefined(&self, verb: Verb, segments: &[Cow<str>]) -> Option<Target<'static>> {
         let (name, route_format) = match segments {
-            [api, name] if api.eq_ignore_ascii_case("api") => (name.as_str(), None),
+            [api, name] if api.eq_ignore_ascii_case("api") => (name.as_ref(), None),
             [fmt, kind, name]
                 if kind.eq_ignore_ascii_case("reply") || kind.eq_ignore_ascii_case("oneway") =>
             {
                 (
-                    name.as_str(),
+                    name.as_ref(),
                     Some(Format::from_name(fmt).filter(|f| f.has_reply_route())?),
                 )
             }
@@ -120,13 +127,17 @@ impl RouteTable {
         })
     }
 
-    fn resolve_user_route(&self, verb: Verb, mut segments: Vec<String>) -> Target {
+    fn resolve_user_route<'p>(&self, verb: Verb, mut segments: Segments<'p>) -> Target<'p> {
         let mut format = None;
         if let Some(last) = segments.last_mut() {
             let (stem, suffix) = split_format_suffix(last);
             if suffix.is_some() {
                 format = suffix;
-                *last = stem.to_string();
+                let stem_len = stem.len();
+                match last {
+                    Cow::Borrowed(text) => *text = &text[..stem_len],
+                    Cow::Owned(text) => text.truncate(stem_len),
+                }
             }
         }
         let mut verb_mismatch = None;
@@ -167,10 +178,7 @@ fn split_format_suffix(segment: &str) -> (&str, Option<Format>) {
     (segment, None)
 }
 
-fn match_segments(
-    template: &[Segment],
-    segments: &[String],
-) -> Option<Vec<(&'static str, String)>> {
+fn match_segments<'p>(template: &[Segment], segments: &[Cow<'p, str>]) -> Option<PathValues<'p>> {
     if template.len() != segments.len() {
         return None;
     }
@@ -224,7 +232,11 @@ mod tests {
         path_values: Vec<(&'static str, String)>,
         predefined: bool,
         format: Option<Format>,
-    ) -> Target {
+    ) -> Target<'static> {
+        let path_values = path_values
+            .into_iter()
+            .map(|(name, value)| (name, Cow::Owned(value)))
+            .collect();
         Target::Operation {
             operation: 0,
             path_values,

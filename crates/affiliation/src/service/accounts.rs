@@ -3,32 +3,37 @@
 use super::{now, Affiliation, Subject};
 use crate::credentials::{hash, hashes_match, IssuedKeys};
 use crate::error::{DomainError, Issue, Result, StoreError};
+use crate::key_cache::KnownKey;
 use crate::model::{Account, User};
+use std::sync::Arc;
 use uuid::Uuid;
 
 impl Affiliation {
     /// The account holding this key. When a secret is presented it must match too.
     pub async fn authenticate(&self, key: &str, secret: Option<&str>) -> Result<Option<Account>> {
         let key_hash = hash(key);
-        let (account, secret_hash) = match self.keys.get(&key_hash) {
-            Some(found) => found,
+        let known = match self.keys.get(&key_hash) {
+            Some(known) => known,
             None => {
                 let generation = self.keys.generation();
                 let Some((account, secret_hash)) = self.store.account_by_key(&key_hash).await?
                 else {
                     return Ok(None);
                 };
-                self.keys
-                    .put(key_hash, account.clone(), secret_hash.clone(), generation);
-                (account, secret_hash)
+                let known = Arc::new(KnownKey {
+                    account,
+                    secret_hash,
+                });
+                self.keys.put(key_hash, known.clone(), generation);
+                known
             }
         };
         if let Some(secret) = secret {
-            if !hashes_match(&hash(secret), &secret_hash) {
+            if !hashes_match(&hash(secret), &known.secret_hash) {
                 return Ok(None);
             }
         }
-        Ok(Some(account))
+        Ok(Some(known.account.clone()))
     }
 
     /// The `username` rule, applied once per request: empty means the caller; a

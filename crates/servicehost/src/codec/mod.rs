@@ -234,43 +234,53 @@ pub(crate) fn coerce_text_scalars(value: &mut Value, ty: &TypeInfo) -> Result<()
 
 /// Which format a `Content-Type` or `Accept` media type names, if it is one of ours.
 pub fn format_of_media_type(media_type: &str) -> Option<Format> {
-    let essence = media_type.split(';').next()?.trim().to_ascii_lowercase();
-    Some(match essence.as_str() {
-        "application/json" | "text/json" => Format::Json,
-        "application/jsv" | "text/jsv" => Format::Jsv,
-        "application/xml" | "text/xml" => Format::Xml,
-        "text/csv" => Format::Csv,
-        "text/jsonl" | "application/jsonl" | "application/x-ndjson" => Format::Jsonl,
-        "text/html" => Format::Html,
-        _ => return None,
-    })
+    const MEDIA_TYPES: [(&str, Format); 11] = [
+        ("application/json", Format::Json),
+        ("text/json", Format::Json),
+        ("application/jsv", Format::Jsv),
+        ("text/jsv", Format::Jsv),
+        ("application/xml", Format::Xml),
+        ("text/xml", Format::Xml),
+        ("text/csv", Format::Csv),
+        ("text/jsonl", Format::Jsonl),
+        ("application/jsonl", Format::Jsonl),
+        ("application/x-ndjson", Format::Jsonl),
+        ("text/html", Format::Html),
+    ];
+    let essence = media_type.split(';').next()?.trim();
+    MEDIA_TYPES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(essence))
+        .map(|(_, format)| *format)
 }
 
 /// The response format from `Accept` (user routes only): a type equal to the
 /// request's Content-Type wins outright, else the server's preference order; `*/*`
 /// alone means the request's Content-Type when it is one of ours.
 pub fn format_from_accept(accept: &str, request_format: Option<Format>) -> Option<Format> {
-    let listed: Vec<&str> = accept
-        .split(',')
-        .map(|t| t.split(';').next().unwrap_or("").trim())
-        .filter(|t| !t.is_empty())
-        .collect();
-    let formats: Vec<Format> = listed
-        .iter()
-        .filter_map(|t| format_of_media_type(t))
-        .collect();
+    let listed = || {
+        accept
+            .split(',')
+            .map(|t| t.split(';').next().unwrap_or("").trim())
+            .filter(|t| !t.is_empty())
+    };
+    let lists = |format: Format| listed().any(|t| format_of_media_type(t) == Some(format));
     if let Some(request_format) = request_format {
-        if formats.contains(&request_format) || listed == ["*/*"] {
+        if lists(request_format) || listed().eq(["*/*"]) {
             return Some(request_format);
         }
     }
-    PREFERENCE.into_iter().find(|f| formats.contains(f))
+    PREFERENCE.into_iter().find(|f| lists(*f))
 }
 
 /// The JSV media type the client used (`text/jsv` or `application/jsv`), so the
 /// answer can use the same alias.
 pub fn jsv_alias(accept: &str, content_type: &str) -> Option<&'static str> {
-    let mentions = |text: &str, alias: &str| text.to_ascii_lowercase().contains(alias);
+    let mentions = |text: &str, alias: &str| {
+        text.as_bytes()
+            .windows(alias.len())
+            .any(|window| window.eq_ignore_ascii_case(alias.as_bytes()))
+    };
     if mentions(accept, "text/jsv")
         || (!mentions(accept, "application/jsv") && mentions(content_type, "text/jsv"))
     {

@@ -42,11 +42,14 @@ pub(super) struct Negotiation<'a> {
     jsconfig: Option<JsConfig>,
     accept: &'a str,
     pub content_type: &'a str,
-    pub query: Vec<(String, String)>,
+    pub query: Query<'a>,
 }
 
+/// A query string's pairs, decoded; borrowed from the URI unless percent-encoded.
+pub(super) type Query<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
 impl<'a> Negotiation<'a> {
-    pub fn read(uri: &Uri, headers: &'a HeaderMap) -> Negotiation<'a> {
+    pub fn read(uri: &'a Uri, headers: &'a HeaderMap) -> Negotiation<'a> {
         let query = query_pairs(uri);
         let header = |name: header::HeaderName| {
             headers
@@ -98,25 +101,24 @@ impl<'a> Negotiation<'a> {
     }
 
     pub fn is_form(&self) -> bool {
+        const FORM: &str = "application/x-www-form-urlencoded";
         self.content_type
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
+            .get(..FORM.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(FORM))
     }
 }
 
-pub(super) fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+pub(super) fn query_pairs(uri: &Uri) -> Query<'_> {
     let query = uri.query().unwrap_or("");
-    form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect()
+    form_urlencoded::parse(query.as_bytes()).collect()
 }
 
 /// Query names are matched ignoring case, as ServiceStack does.
-pub(super) fn query_value<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
+pub(super) fn query_value<'q>(query: &'q Query<'_>, name: &str) -> Option<&'q str> {
     query
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v.as_ref())
 }
 
 /// JSONP callback names are limited to `[A-Za-z0-9._]` so they cannot inject script.

@@ -18,7 +18,8 @@ pub(super) async fn observe<A: Authenticator>(
 ) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    // A clone of the parsed URI shares its bytes: the path is logged without a copy.
+    let uri = request.uri().clone();
     // The panic itself is logged by the panic hook.
     let response = std::panic::AssertUnwindSafe(next.run(request))
         .catch_unwind()
@@ -29,7 +30,7 @@ pub(super) async fn observe<A: Authenticator>(
     // Never the query string, headers or body: keys and token values stay out of logs.
     tracing::info!(
         %method,
-        path,
+        path = uri.path(),
         operation = response.extensions().get::<Answered>().map_or("-", |a| a.0),
         status = response.status().as_u16(),
         elapsed_us = started.elapsed().as_micros() as u64,

@@ -2,14 +2,14 @@
 //! the first rejection is the answer, written in the format negotiated so far.
 
 use super::body::{body_format, check_declared_length, read_body};
-use super::negotiate::{Answer, Negotiation};
+use super::negotiate::{Answer, Negotiation, Query};
 use super::respond::answered;
 use super::Inner;
 use crate::admission::Refusal;
 use crate::answer_cache::{AnswerCache, AnswerKey, Slot};
 use crate::auth::{presented_credentials, Presented};
 use crate::binding::{normalize_keys, overlay_text_values};
-use crate::routing::Target;
+use crate::routing::{PathValues, Target};
 use crate::{Authenticator, Format, Operation, ServiceError, Verb};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -18,6 +18,7 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::sync::Arc;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -70,10 +71,10 @@ struct KeptAnswer<'c> {
 }
 
 /// Where a request goes: the operation and what its route says.
-struct Route {
+struct Route<'p> {
     operation: usize,
     verb: Verb,
-    path_values: Vec<(&'static str, String)>,
+    path_values: PathValues<'p>,
     predefined: bool,
     format: Option<Format>,
     batch: bool,
@@ -189,12 +190,12 @@ impl<A: Authenticator> Inner<A> {
     }
 
     /// The operation and route values; `X-Http-Method-Override` stands for the verb.
-    fn resolve(
+    fn resolve<'p>(
         &self,
-        parts: &Parts,
-        query: &[(String, String)],
+        parts: &'p Parts,
+        query: &Query<'_>,
         form: Option<&[u8]>,
-    ) -> Result<Route, Rejection> {
+    ) -> Result<Route<'p>, Rejection> {
         let method = method_override(parts, query, form);
         let method = method.as_deref().unwrap_or(parts.method.as_str());
         let path = parts.uri.path();
@@ -311,7 +312,7 @@ impl<A: Authenticator> Inner<A> {
         route: &Route,
         body_format: Option<Format>,
         body: &Bytes,
-        query: &[(String, String)],
+        query: &Query<'_>,
     ) -> Result<Map<String, Value>, ServiceError> {
         let mut errors = Vec::new();
         let mut dto = Map::new();
@@ -331,9 +332,9 @@ impl<A: Authenticator> Inner<A> {
                 }
             }
         }
-        let path_values = route.path_values.iter().map(|(k, v)| (*k, v.as_str()));
+        let path_values = route.path_values.iter().map(|(k, v)| (*k, v.as_ref()));
         overlay_text_values(&mut dto, path_values, &op.request, &mut errors);
-        let query = query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let query = query.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
         overlay_text_values(&mut dto, query, &op.request, &mut errors);
         match errors.first() {
             None => Ok(dto),
@@ -365,11 +366,7 @@ const METHOD_OVERRIDE: &str = "X-Http-Method-Override";
 /// The verb a request stands for: the `X-Http-Method-Override` header on any request; on
 /// a POST also a query-string value or form field of that name, as ServiceStack reads it
 /// (a link or a plain HTML form can only GET or POST).
-fn method_override(
-    parts: &Parts,
-    query: &[(String, String)],
-    form: Option<&[u8]>,
-) -> Option<String> {
+fn method_override(parts: &Parts, query: &Query<'_>, form: Option<&[u8]>) -> Option<String> {
     let header = parts
         .headers
         .get(METHOD_OVERRIDE)
@@ -381,13 +378,10 @@ fn method_override(
     if parts.method != http::Method::POST {
         return None;
     }
-    let named = |(key, value): &(String, String)| {
-        (key.eq_ignore_ascii_case(METHOD_OVERRIDE) && !value.is_empty()).then(|| value.clone())
+    let named = |(key, value): &(Cow<str>, Cow<str>)| {
+        (key.eq_ignore_ascii_case(METHOD_OVERRIDE) && !value.is_empty()).then(|| value.to_string())
     };
-    let from_form = form.and_then(|body| {
-        form_urlencoded::parse(body)
-            .into_owned()
-            .find_map(|pair| named(&pair))
-    });
+    let from_form =
+        form.and_then(|body| form_urlencoded::parse(body).find_map(|pair| named(&pair)));
     from_form.or_else(|| query.iter().find_map(named))
 }

@@ -5,6 +5,7 @@
 
 use super::{is_servicestack_type, OperationInfo, ServiceDescription};
 use crate::{DataMemberForm, Member, TypeInfo, Verb};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
 
@@ -15,11 +16,11 @@ pub struct Options {
 }
 
 impl Options {
-    pub fn from_query(pairs: &[(String, String)]) -> Options {
+    pub fn from_query(pairs: &[(Cow<'_, str>, Cow<'_, str>)]) -> Options {
         let given = pairs
             .iter()
             .filter(|(_, value)| !value.is_empty())
-            .map(|(key, value)| (key.to_ascii_lowercase(), value.clone()))
+            .map(|(key, value)| (key.to_ascii_lowercase(), value.to_string()))
             .collect();
         Options { given }
     }
