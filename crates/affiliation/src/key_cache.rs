@@ -24,7 +24,7 @@ pub const KEY_CACHE_CAPACITY: usize = 10_000;
 /// What the store said about a key: shared, so a hit copies nothing.
 #[derive(Debug, PartialEq, Eq)]
 pub struct KnownKey {
-    pub account: Account,
+    pub account: Arc<Account>,
     pub secret_hash: Vec<u8>,
 }
 
@@ -125,11 +125,11 @@ mod tests {
 
     fn account(id: i64) -> Arc<KnownKey> {
         Arc::new(KnownKey {
-            account: Account {
+            account: Arc::new(Account {
                 id,
                 username: format!("u{id}"),
                 is_admin: false,
-            },
+            }),
             secret_hash: vec![9],
         })
     }

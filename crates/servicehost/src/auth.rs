@@ -35,7 +35,7 @@ pub enum Presented {
 /// control characters, a header sent twice) is `Malformed`, so it is refused (401)
 /// instead of being read as "no secret".
 pub fn presented_credentials(headers: &HeaderMap) -> Presented {
-    let single = |name: http::header::HeaderName| -> Result<Option<String>, ()> {
+    let single = |name: http::header::HeaderName| -> Result<Option<&str>, ()> {
         let mut values = headers.get_all(&name).iter();
         let Some(value) = values.next() else {
             return Ok(None);
@@ -44,7 +44,7 @@ pub fn presented_credentials(headers: &HeaderMap) -> Presented {
             return Err(());
         }
         let text = value.to_str().map_err(|_| ())?.trim();
-        Ok((!text.is_empty()).then(|| text.to_string()))
+        Ok((!text.is_empty()).then_some(text))
     };
     let (Ok(authorization), Ok(key), Ok(secret)) = (
         single(http::header::AUTHORIZATION),
@@ -55,7 +55,7 @@ pub fn presented_credentials(headers: &HeaderMap) -> Presented {
     };
     let credentials = if headers.contains_key(http::header::AUTHORIZATION) {
         let value = authorization.unwrap_or_default();
-        let (scheme, rest) = value.split_once(' ').unwrap_or((&value, ""));
+        let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
         let rest = rest.trim();
         if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
             Some(Credentials {
@@ -69,7 +69,10 @@ pub fn presented_credentials(headers: &HeaderMap) -> Presented {
         }
     } else {
         match key {
-            Some(key) => Some(Credentials { key, secret }),
+            Some(key) => Some(Credentials {
+                key: key.to_string(),
+                secret: secret.map(str::to_string),
+            }),
             None if secret.is_some() => None,
             None => return Presented::Nothing,
         }

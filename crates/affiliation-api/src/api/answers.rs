@@ -36,7 +36,7 @@ pub enum Listing {
 /// The key of a listing request's answer, `None` when it is answered afresh.
 pub fn key<Req: Clone + Into<TokensCommand>>(
     listing: Listing,
-) -> impl Fn(&Account, &Req) -> Option<AnswerKey> + Send + Sync + 'static {
+) -> impl Fn(&Arc<Account>, &Req) -> Option<AnswerKey> + Send + Sync + 'static {
     move |caller, request| {
         let command: TokensCommand = request.clone().into();
         let (family, include_disabled) = command.answer_family(caller)?;

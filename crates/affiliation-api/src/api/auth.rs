@@ -11,12 +11,13 @@ pub struct ApiKeyAuthenticator(pub Arc<Affiliation>);
 
 #[async_trait]
 impl Authenticator for ApiKeyAuthenticator {
-    type Identity = Account;
+    /// Shared with the key cache: a request with a known key copies nothing.
+    type Identity = Arc<Account>;
 
     async fn authenticate(
         &self,
         credentials: &Credentials,
-    ) -> Result<Option<Account>, ServiceError> {
+    ) -> Result<Option<Arc<Account>>, ServiceError> {
         self.0
             .authenticate(&credentials.key, credentials.secret.as_deref())
             .await

@@ -73,7 +73,7 @@ fn call<Req, Resp, F, Fut>(
     app: &Arc<Affiliation>,
     f: F,
 ) -> impl Fn(
-    Account,
+    Arc<Account>,
     Req,
 ) -> std::pin::Pin<Box<dyn Future<Output = Result<Resp, ServiceError>> + Send>>
        + Send
@@ -87,7 +87,7 @@ where
 {
     let app = app.clone();
     move |caller, request| {
-        let pending = f(app.clone(), caller, request);
+        let pending = f(app.clone(), Arc::unwrap_or_clone(caller), request);
         Box::pin(async move { pending.await.map_err(|Failure(error)| error) })
     }
 }
@@ -96,7 +96,7 @@ where
 /// authentication, handler). Long on purpose: it is the service's table of contents,
 /// read top to bottom; the handlers shared by the user and group variants are in
 /// `levels.rs`, and each other handler is a few lines of read, resolve, call.
-pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Account>> {
+pub fn operations(app: &Arc<Affiliation>) -> Vec<Operation<Arc<Account>>> {
     vec![
         operation::<GetUserAffiliateTokensRequest, GetUserAffiliateTokensResponse>()
             .route(Verb::Get, "/v4/user-affiliate-tokens")
@@ -238,7 +238,7 @@ the information we have for the affiliate network, this information may be obtai
             .notes("Administrators only. Set disabled=true to retire a program: its tokens stay stored but stop \
 applying to links and are listed only with includeDisabled=true.")
             .authenticated_where(
-                |caller: &Account| affiliation::service::require_admin(caller).map_err(service_error),
+                |caller: &Arc<Account>| affiliation::service::require_admin(caller).map_err(service_error),
                 call(app, |app, caller, req: PutAffiliateProgramRequest| async move {
                     let program_guid = guid::required(req.program_guid.as_deref(), "ProgramGuid");
                     let draft = convert::program_draft(req);

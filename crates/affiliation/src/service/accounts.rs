@@ -10,7 +10,11 @@ use uuid::Uuid;
 
 impl Affiliation {
     /// The account holding this key. When a secret is presented it must match too.
-    pub async fn authenticate(&self, key: &str, secret: Option<&str>) -> Result<Option<Account>> {
+    pub async fn authenticate(
+        &self,
+        key: &str,
+        secret: Option<&str>,
+    ) -> Result<Option<Arc<Account>>> {
         let key_hash = hash(key);
         let known = match self.keys.get(&key_hash) {
             Some(known) => known,
@@ -21,7 +25,7 @@ impl Affiliation {
                     return Ok(None);
                 };
                 let known = Arc::new(KnownKey {
-                    account,
+                    account: Arc::new(account),
                     secret_hash,
                 });
                 self.keys.put(key_hash, known.clone(), generation);
