@@ -262,6 +262,14 @@ mod tests {
             op(values, false, Some(Format::Json))
         );
         assert_eq!(
+            table().resolve(Verb::Put, "/v1/things/7/parts/x.xml"),
+            op(
+                vec![("id", "7".to_string()), ("guid", "x".to_string())],
+                false,
+                Some(Format::Xml)
+            )
+        );
+        assert_eq!(
             table().resolve(Verb::Get, "/v1/things/7/parts/x"),
             Target::VerbNotAllowed { operation: 0 }
         );

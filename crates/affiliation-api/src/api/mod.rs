@@ -67,18 +67,15 @@ pub fn host(app: Arc<Affiliation>) -> Host<ApiKeyAuthenticator> {
         })
 }
 
+/// A handler's answer on its way.
+type Pending<Resp> = std::pin::Pin<Box<dyn Future<Output = Result<Resp, ServiceError>> + Send>>;
+
 /// Adapts a handler to the host: the app is passed in, and what the handler fails
 /// with (a domain error, or a request that does not read) is answered as a wire error.
 fn call<Req, Resp, F, Fut>(
     app: &Arc<Affiliation>,
     f: F,
-) -> impl Fn(
-    Arc<Account>,
-    Req,
-) -> std::pin::Pin<Box<dyn Future<Output = Result<Resp, ServiceError>> + Send>>
-       + Send
-       + Sync
-       + 'static
+) -> impl Fn(Arc<Account>, Req) -> Pending<Resp> + Send + Sync + 'static
 where
     Req: Send + 'static,
     Resp: Send + 'static,

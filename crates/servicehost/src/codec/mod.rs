@@ -313,6 +313,27 @@ mod tests {
             Some(Format::Xml)
         );
         assert_eq!(format_from_accept("*/*", None), None);
+        assert_eq!(
+            format_from_accept("Text/JSV; q=0.8 , APPLICATION/JSON", None),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            format_from_accept("*/*", Some(Format::Json)),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            format_from_accept("*/*, image/png", Some(Format::Xml)),
+            None
+        );
+        assert_eq!(
+            format_of_media_type(" Application/JSON ; charset=utf-8"),
+            Some(Format::Json)
+        );
+        assert_eq!(format_of_media_type("application/jsonx"), None);
+        assert_eq!(jsv_alias("TEXT/JSV", ""), Some("text/jsv; charset=utf-8"));
+        assert_eq!(jsv_alias("application/jsv", "text/jsv"), None);
+        assert_eq!(jsv_alias("", "text/jsv"), Some("text/jsv; charset=utf-8"));
+        assert_eq!(jsv_alias("text/js", ""), None);
         assert_eq!(format_from_accept("image/png", None), None);
         assert_eq!(
             format_from_accept("text/html,application/xhtml+xml", None),
