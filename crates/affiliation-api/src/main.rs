@@ -220,7 +220,7 @@ enum KeysCommand {
 }
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    tune_malloc();
     let cli = Cli::parse();
     let _flush_logs_at_exit = init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -242,13 +242,21 @@ fn main() -> ExitCode {
 /// glibc gives each thread that allocates its own arena (up to 8 per core), and the
 /// runtime's and SQLite's threads each keep theirs: the resident set grows to several
 /// times what is in use. Two arenas keep it near the live size at no measurable cost.
-fn limit_malloc_arenas() {
+/// A fixed mmap threshold serves the answer cache's chunks (256 KiB) by `mmap`, so an
+/// evicted chunk goes back to the system at once instead of staying in an arena;
+/// without it glibc raises the threshold after the first such free.
+fn tune_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: called first thing in main, before any other thread exists.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
     }
 }
+
+/// Allocations from this size up are mapped apart (glibc's initial default, kept fixed).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const MMAP_THRESHOLD: libc::c_int = 128 << 10;
 
 /// Logs go to stderr through a background writer, so a request never waits on the
 /// pipe; the returned guard flushes what is pending when `main` ends.
