@@ -55,9 +55,9 @@ enum Command {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long, env = "AFFILIATION_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
-        /// MiB of ready-to-send answers (token listings) kept in memory; 0 turns the
-        /// cache off. The default holds 50,000 answers of about 350 bytes (a group with
-        /// one override), or 16,000 of 1.4 KB, within a 64 MiB resident set.
+        /// MiB of memory for ready-to-send answers (token listings); 0 turns the cache
+        /// off. The default holds about 50,000 answers of 350 bytes (a group with one
+        /// override), or 12,500 of 1.8 KB, within a 64 MiB resident set.
         #[arg(long, env = "AFFILIATION_ANSWER_CACHE_MIB", default_value_t = 24)]
         answer_cache_mib: usize,
         #[command(flatten)]
@@ -220,7 +220,7 @@ enum KeysCommand {
 }
 
 fn main() -> ExitCode {
-    tune_malloc();
+    limit_malloc_arenas();
     let cli = Cli::parse();
     let _flush_logs_at_exit = init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -242,21 +242,13 @@ fn main() -> ExitCode {
 /// glibc gives each thread that allocates its own arena (up to 8 per core), and the
 /// runtime's and SQLite's threads each keep theirs: the resident set grows to several
 /// times what is in use. Two arenas keep it near the live size at no measurable cost.
-/// A fixed mmap threshold serves the answer cache's chunks (256 KiB) by `mmap`, so an
-/// evicted chunk goes back to the system at once instead of staying in an arena;
-/// without it glibc raises the threshold after the first such free.
-fn tune_malloc() {
+fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: called first thing in main, before any other thread exists.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
     }
 }
-
-/// Allocations from this size up are mapped apart (glibc's initial default, kept fixed).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const MMAP_THRESHOLD: libc::c_int = 128 << 10;
 
 /// Logs go to stderr through a background writer, so a request never waits on the
 /// pipe; the returned guard flushes what is pending when `main` ends.
