@@ -106,7 +106,7 @@ struct State {
     /// The free part of the last chunk.
     filling: BytesMut,
     next_chunk: u64,
-    /// Capacity of every chunk in `chunks`.
+    /// The chunks' capacities, added up.
     chunk_bytes: usize,
     /// What the families holding more answers than fit inline take (`spilled_bytes`).
     spilled_bytes: usize,
@@ -143,7 +143,13 @@ impl State {
 
     /// Copies `body` and `etag` into the chunk being filled (a new one when they do
     /// not fit), for `family`; returns the chunk's id and the piece.
-    fn store(&mut self, family: u64, body: &[u8], etag: &[u8], chunk_size: usize) -> (u64, Bytes) {
+    fn store(
+        &mut self,
+        family: u64,
+        body: &[u8],
+        etag: &[u8],
+        chunk_size: usize,
+    ) -> Option<(u64, Bytes)> {
         let len = body.len() + etag.len();
         if self.chunks.is_empty() || self.filling.capacity() - self.filling.len() < len {
             let capacity = chunk_size.max(len);
@@ -159,9 +165,9 @@ impl State {
         self.filling.extend_from_slice(body);
         self.filling.extend_from_slice(etag);
         let piece = self.filling.split().freeze();
-        let chunk = self.chunks.back_mut().expect("a chunk was just ensured");
+        let chunk = self.chunks.back_mut()?;
         chunk.families.push(family);
-        (chunk.id, piece)
+        Some((chunk.id, piece))
     }
 
     fn remove(&mut self, family: u64) {
@@ -281,7 +287,10 @@ impl AnswerCache {
         if self.epoch.load(Ordering::SeqCst) != epoch {
             return;
         }
-        let (chunk, piece) = state.store(key.family, &ready.body, etag, self.chunk_size);
+        let Some((chunk, piece)) = state.store(key.family, &ready.body, etag, self.chunk_size)
+        else {
+            return;
+        };
         let stored = Stored {
             variant: key.variant,
             slot,
