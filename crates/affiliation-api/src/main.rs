@@ -56,9 +56,9 @@ enum Command {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long, env = "AFFILIATION_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
-        /// MiB of ready-to-send answers (token listings) kept in memory; 0 turns the
-        /// cache off. The default holds 50,000 answers of about 350 bytes (a group with
-        /// one override), or 16,000 of 1.4 KB, within a 64 MiB resident set.
+        /// MiB of memory for ready-to-send answers (token listings); 0 turns the cache
+        /// off. The default holds about 50,000 answers of 350 bytes (a group with one
+        /// override), or 12,500 of 1.8 KB, within a 64 MiB resident set.
         #[arg(long, env = "AFFILIATION_ANSWER_CACHE_MIB", default_value_t = 24)]
         answer_cache_mib: usize,
         #[command(flatten)]

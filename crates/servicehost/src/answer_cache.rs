@@ -10,12 +10,21 @@
 //!
 //! An answer is kept only if nothing was forgotten between the moment its request
 //! started reading and the moment it is kept (the cache's epoch did not move), so a
-//! read that raced with a change never stores what the change replaced. Memory is
-//! bounded by a byte budget; the oldest families go first.
+//! read that raced with a change never stores what the change replaced.
+//!
+//! Memory: kept answers (body and entity tag) are copied into shared chunks of up to
+//! [`CHUNK_BYTES`], filled one after another, so the cache allocates a few large
+//! blocks instead of one small allocation per answer, which the allocator could not
+//! give back once answers come and go. The budget counts what is allocated: whole
+//! chunks (the free part of the one being filled, and the answers forgotten inside
+//! the others, included) and the index's own tables. Over the budget, the oldest
+//! chunk goes with every answer in it. A chunk's memory returns when the last
+//! response sending one of its answers is done.
 
 use crate::Format;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::HeaderValue;
+use smallvec::SmallVec;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -38,62 +47,164 @@ pub(crate) struct Ready {
     pub etag: HeaderValue,
 }
 
-/// What an entry costs beyond its bytes (map slots, the entry, its place in line).
-const ENTRY_OVERHEAD: usize = 160;
+/// The largest chunk: big enough that the allocator serves it apart from small
+/// allocations (and gives it back whole), small enough that evicting one drops about
+/// 1% of the default budget.
+const CHUNK_BYTES: usize = 256 << 10;
 
+/// Chunks in a budget at least, so that evicting one never drops most of the cache.
+const MIN_CHUNKS: usize = 16;
+
+/// One kept answer: its body followed by its entity tag, in one piece of a chunk.
 struct Stored {
     variant: u64,
     slot: Slot,
-    ready: Ready,
+    chunk: u64,
+    piece: Bytes,
+    body_len: usize,
 }
 
 impl Stored {
-    fn cost(&self) -> usize {
-        self.ready.body.len() + ENTRY_OVERHEAD
+    fn same(&self, variant: u64, slot: Slot) -> bool {
+        self.variant == variant && self.slot == slot
+    }
+
+    fn ready(&self) -> Option<Ready> {
+        let etag = HeaderValue::from_maybe_shared(self.piece.slice(self.body_len..)).ok()?;
+        Some(Ready {
+            body: self.piece.slice(..self.body_len),
+            etag,
+        })
     }
 }
 
-struct Family {
-    /// Its place in `State::order` (an older place there is stale).
-    placed: u64,
-    answers: Vec<Stored>,
+/// A family's answers: most families hold one, inline in the index.
+type Answers = SmallVec<[Stored; 1]>;
+
+/// What a family's answers take beyond the index's slot.
+fn spilled_bytes(answers: &Answers) -> usize {
+    if answers.spilled() {
+        answers.capacity() * std::mem::size_of::<Stored>()
+    } else {
+        0
+    }
+}
+
+/// A chunk's place in line and who has answers in it (a family may be named more
+/// than once, or no longer hold anything there).
+struct Chunk {
+    id: u64,
+    capacity: usize,
+    families: Vec<u64>,
 }
 
 #[derive(Default)]
 struct State {
-    families: HashMap<u64, Family>,
-    /// Families oldest first, as (family, place); evicted from the front.
-    order: VecDeque<(u64, u64)>,
-    next_place: u64,
-    bytes: usize,
+    families: HashMap<u64, Answers>,
+    /// Oldest first; the last one is being filled.
+    chunks: VecDeque<Chunk>,
+    /// The free part of the last chunk.
+    filling: BytesMut,
+    next_chunk: u64,
+    /// The chunks' capacities, added up.
+    chunk_bytes: usize,
+    /// What the families holding more answers than fit inline take (`spilled_bytes`).
+    spilled_bytes: usize,
 }
 
 impl State {
+    /// What the cache holds allocated: chunks and the index's tables.
+    fn bytes(&self) -> usize {
+        let index = self.families.capacity() * std::mem::size_of::<(u64, Answers)>();
+        let places: usize = self
+            .chunks
+            .iter()
+            .map(|c| c.families.capacity() * std::mem::size_of::<u64>())
+            .sum();
+        self.chunk_bytes + self.spilled_bytes + index + places
+    }
+
+    /// Changes a family's answers, keeping the count of what they take; a family left
+    /// with none is dropped.
+    fn edit(&mut self, family: u64, change: impl FnOnce(&mut Answers)) {
+        let Some(answers) = self.families.get_mut(&family) else {
+            return;
+        };
+        let before = spilled_bytes(answers);
+        change(answers);
+        let after = if answers.is_empty() {
+            self.families.remove(&family);
+            0
+        } else {
+            spilled_bytes(answers)
+        };
+        self.spilled_bytes = self.spilled_bytes + after - before;
+    }
+
+    /// Copies `body` and `etag` into the chunk being filled (a new one when they do
+    /// not fit), for `family`; returns the chunk's id and the piece.
+    fn store(
+        &mut self,
+        family: u64,
+        body: &[u8],
+        etag: &[u8],
+        chunk_size: usize,
+    ) -> Option<(u64, Bytes)> {
+        let len = body.len() + etag.len();
+        if self.chunks.is_empty() || self.filling.capacity() - self.filling.len() < len {
+            let capacity = chunk_size.max(len);
+            self.filling = BytesMut::with_capacity(capacity);
+            self.chunks.push_back(Chunk {
+                id: self.next_chunk,
+                capacity,
+                families: Vec::new(),
+            });
+            self.next_chunk += 1;
+            self.chunk_bytes += capacity;
+        }
+        self.filling.extend_from_slice(body);
+        self.filling.extend_from_slice(etag);
+        let piece = self.filling.split().freeze();
+        let chunk = self.chunks.back_mut()?;
+        chunk.families.push(family);
+        Some((chunk.id, piece))
+    }
+
     fn remove(&mut self, family: u64) {
-        if let Some(removed) = self.families.remove(&family) {
-            self.bytes -= removed.answers.iter().map(Stored::cost).sum::<usize>();
+        if let Some(answers) = self.families.remove(&family) {
+            self.spilled_bytes -= spilled_bytes(&answers);
+        }
+    }
+
+    /// Drops the oldest chunk and every answer in it.
+    fn evict_oldest(&mut self) {
+        let Some(chunk) = self.chunks.pop_front() else {
+            return;
+        };
+        self.chunk_bytes -= chunk.capacity;
+        if self.chunks.is_empty() {
+            self.filling = BytesMut::new();
+        }
+        for family in chunk.families {
+            self.edit(family, |answers| answers.retain(|s| s.chunk != chunk.id));
+        }
+        // The index does not shrink by itself, and counts against the budget.
+        if self.families.len() * 4 < self.families.capacity() {
+            self.families.shrink_to_fit();
         }
     }
 
     fn evict_to(&mut self, budget: usize) {
-        while self.bytes > budget {
-            let Some((family, place)) = self.order.pop_front() else {
-                break;
-            };
-            if self
-                .families
-                .get(&family)
-                .is_some_and(|f| f.placed == place)
-            {
-                self.remove(family);
-            }
+        while self.bytes() > budget && !self.chunks.is_empty() {
+            self.evict_oldest();
         }
-        // Places left by forgotten families: dropped once they outnumber the living.
-        if self.order.len() > 2 * self.families.len() + 1024 {
-            let families = &self.families;
-            self.order
-                .retain(|(family, place)| families.get(family).is_some_and(|f| f.placed == *place));
-        }
+    }
+
+    fn clear(&mut self) {
+        *self = State {
+            next_chunk: self.next_chunk,
+            ..State::default()
+        };
     }
 }
 
@@ -102,16 +213,19 @@ pub struct AnswerCache {
     epoch: AtomicU64,
     live: AtomicBool,
     budget: usize,
+    chunk_size: usize,
 }
 
 impl AnswerCache {
-    /// A cache holding at most about `budget_bytes` of answers.
+    /// A cache holding at most about `budget_bytes` of memory: answers, the chunks'
+    /// free space and the index.
     pub fn new(budget_bytes: usize) -> AnswerCache {
         AnswerCache {
             state: Mutex::new(State::default()),
             epoch: AtomicU64::new(0),
             live: AtomicBool::new(true),
             budget: budget_bytes,
+            chunk_size: (budget_bytes / MIN_CHUNKS).min(CHUNK_BYTES),
         }
     }
 
@@ -130,9 +244,7 @@ impl AnswerCache {
     pub fn clear(&self) {
         let mut state = self.state();
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        state.families.clear();
-        state.order.clear();
-        state.bytes = 0;
+        state.clear();
     }
 
     /// While not live (the service may miss changes) nothing is kept or answered.
@@ -141,9 +253,9 @@ impl AnswerCache {
         self.clear();
     }
 
-    /// Bytes held, for tests and reports.
+    /// Bytes held (allocated for answers and their index), for tests and reports.
     pub fn bytes(&self) -> usize {
-        self.state().bytes
+        self.state().bytes()
     }
 
     pub(crate) fn get(&self, key: AnswerKey, slot: Slot) -> Option<Ready> {
@@ -151,12 +263,12 @@ impl AnswerCache {
             return None;
         }
         let state = self.state();
-        let family = state.families.get(&key.family)?;
-        family
-            .answers
+        state
+            .families
+            .get(&key.family)?
             .iter()
-            .find(|s| s.variant == key.variant && s.slot == slot)
-            .map(|s| s.ready.clone())
+            .find(|s| s.same(key.variant, slot))?
+            .ready()
     }
 
     /// Taken before the request reads anything, handed back to [`AnswerCache::keep`].
@@ -167,41 +279,30 @@ impl AnswerCache {
     /// Keeps an answer built by a request that started at `epoch`, unless something
     /// was forgotten since.
     pub(crate) fn keep(&self, key: AnswerKey, slot: Slot, ready: Ready, epoch: u64) {
-        let stored = Stored {
-            variant: key.variant,
-            slot,
-            ready,
-        };
-        if stored.cost() > self.budget || !self.live.load(Ordering::SeqCst) {
+        let etag = ready.etag.as_bytes();
+        if ready.body.len() + etag.len() > self.budget / 2 || !self.live.load(Ordering::SeqCst) {
             return;
         }
         let mut state = self.state();
         if self.epoch.load(Ordering::SeqCst) != epoch {
             return;
         }
-        let cost = stored.cost();
-        let place = state.next_place;
-        let family = match state.families.get_mut(&key.family) {
-            Some(family) => family,
-            None => {
-                state.next_place += 1;
-                state.order.push_back((key.family, place));
-                state.families.entry(key.family).or_insert(Family {
-                    placed: place,
-                    answers: Vec::new(),
-                })
-            }
+        let Some((chunk, piece)) = state.store(key.family, &ready.body, etag, self.chunk_size)
+        else {
+            return;
         };
-        let same = |s: &Stored| s.variant == key.variant && s.slot == slot;
-        let replaced: usize = family
-            .answers
-            .iter()
-            .filter(|s| same(s))
-            .map(Stored::cost)
-            .sum();
-        family.answers.retain(|s| !same(s));
-        family.answers.push(stored);
-        state.bytes = state.bytes + cost - replaced;
+        let stored = Stored {
+            variant: key.variant,
+            slot,
+            chunk,
+            piece,
+            body_len: ready.body.len(),
+        };
+        state.families.entry(key.family).or_default();
+        state.edit(key.family, |answers| {
+            answers.retain(|s| !s.same(key.variant, slot));
+            answers.push(stored);
+        });
         state.evict_to(self.budget);
     }
 }
@@ -289,20 +390,79 @@ mod tests {
         assert_eq!(body(&cache, key(1, 1), JSON).as_deref(), Some("a"));
     }
 
+    /// A distinct answer per family, of a size that varies with it.
+    fn answer_of(family: u64) -> String {
+        format!("{family}:{}", "x".repeat(50 + (family as usize * 37) % 900))
+    }
+
     #[test]
-    fn the_budget_bounds_what_is_held_oldest_first() {
-        let answer = "x".repeat(100);
-        let cost = 100 + ENTRY_OVERHEAD;
-        let cache = AnswerCache::new(cost * 10);
-        for family in 0..100 {
-            cache.keep(key(family, 0), JSON, ready(&answer), cache.epoch());
-            assert!(cache.bytes() <= cost * 10);
+    fn the_budget_bounds_what_is_allocated_and_the_oldest_go_first() {
+        let budget = 256 << 10;
+        let cache = AnswerCache::new(budget);
+        for family in 0..3_000 {
+            cache.keep(
+                key(family, 0),
+                JSON,
+                ready(&answer_of(family)),
+                cache.epoch(),
+            );
+            // Families holding more than one answer count what they take too.
+            cache.keep(key(family, 1), XML, ready("<x/>"), cache.epoch());
+            if family % 3 == 0 {
+                cache.forget(family.saturating_sub(1));
+            }
+            assert!(cache.bytes() <= budget, "{} > {budget}", cache.bytes());
         }
         assert_eq!(body(&cache, key(0, 0), JSON), None);
-        assert!(body(&cache, key(99, 0), JSON).is_some());
-        // Replacing an answer does not count it twice.
-        cache.keep(key(99, 0), JSON, ready(&answer), cache.epoch());
-        assert_eq!(cache.bytes(), cost * 10);
+        assert_eq!(body(&cache, key(2_999, 0), JSON), Some(answer_of(2_999)));
+        // Whatever is still held is exactly what was kept, with its own entity tag.
+        let held: Vec<u64> = (0..3_000)
+            .filter(|&family| {
+                let Some(kept) = cache.get(key(family, 0), JSON) else {
+                    return false;
+                };
+                let text = answer_of(family);
+                assert_eq!(kept.body, text.as_bytes());
+                assert_eq!(kept.etag, entity_tag(text.as_bytes(), "x"));
+                true
+            })
+            .collect();
+        assert!(held.len() > 100, "only {} answers held", held.len());
+    }
+
+    #[test]
+    fn a_kept_answer_replaces_the_one_it_answers_for() {
+        let cache = AnswerCache::new(1 << 20);
+        cache.keep(key(1, 1), JSON, ready("old"), cache.epoch());
+        cache.keep(key(1, 1), JSON, ready("new"), cache.epoch());
+        assert_eq!(body(&cache, key(1, 1), JSON).as_deref(), Some("new"));
+        cache.forget(1);
+        assert_eq!(body(&cache, key(1, 1), JSON), None);
+    }
+
+    #[test]
+    fn an_answer_outliving_its_chunk_in_a_response_stays_whole() {
+        let cache = AnswerCache::new(16 << 10);
+        cache.keep(key(0, 0), JSON, ready(&answer_of(0)), cache.epoch());
+        let sending = cache.get(key(0, 0), JSON).unwrap();
+        for family in 1..200 {
+            cache.keep(
+                key(family, 0),
+                JSON,
+                ready(&answer_of(family)),
+                cache.epoch(),
+            );
+        }
+        assert_eq!(body(&cache, key(0, 0), JSON), None);
+        assert_eq!(sending.body, answer_of(0).as_bytes());
+    }
+
+    #[test]
+    fn an_answer_larger_than_half_the_budget_is_not_kept() {
+        let cache = AnswerCache::new(1 << 10);
+        cache.keep(key(1, 1), JSON, ready(&"x".repeat(600)), cache.epoch());
+        assert_eq!(body(&cache, key(1, 1), JSON), None);
+        assert_eq!(cache.bytes(), 0);
     }
 
     #[test]

@@ -102,6 +102,111 @@ fn get_answers_carry_an_etag_and_a_matching_if_none_match_is_304() {
     assert!(server.server_errors().is_empty());
 }
 
+/// Groups created through batches, each with one Amazon US override tagged by its
+/// index; returns their ids in order.
+fn groups_with_tagged_overrides(server: &Server, keys: &Keys, count: usize) -> Vec<u64> {
+    let program = server.amazon_us(keys);
+    let mut groups = Vec::new();
+    for first in (0..count).step_by(100) {
+        let batch: Vec<_> = (first..count.min(first + 100))
+            .map(|i| json!({ "name": format!("filled {i}") }))
+            .collect();
+        let reply = server.call_ok(keys, "POST", "/api/PostGroupRequest[]", json!(batch));
+        groups.extend(
+            reply
+                .json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["groupId"].as_u64().unwrap()),
+        );
+    }
+    for (first, chunk) in groups.chunks(100).enumerate() {
+        let batch: Vec<_> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, group)| {
+                json!({
+                    "groupId": group,
+                    "programGuid": program,
+                    "parameters": { "tag": format!("f{}-20", first * 100 + i) },
+                })
+            })
+            .collect();
+        server.call_ok(
+            keys,
+            "POST",
+            "/api/PostGroupAffiliateTokensRequest[]",
+            json!(batch),
+        );
+    }
+    groups
+}
+
+#[test]
+fn answers_stay_right_when_there_are_more_than_the_budget_holds() {
+    let server = Server::start_with_args(&["--answer-cache-mib", "1"]);
+    let keys = server.add_user("fill", false);
+    let groups = groups_with_tagged_overrides(&server, &keys, 800);
+    let formats = [
+        "application/json",
+        "application/xml",
+        "text/jsv",
+        "text/csv",
+    ];
+    let read = |group: u64, accept: &str| {
+        let reply = server
+            .request("GET", &format!("/v4/groups/{group}/group-affiliate-tokens"))
+            .bearer_auth(&keys.api_key)
+            .header("Accept", accept)
+            .send()
+            .expect("request");
+        assert_eq!(reply.status(), 200);
+        let etag = reply.headers()["etag"].to_str().unwrap().to_string();
+        (reply.text().unwrap(), etag)
+    };
+    let mut first = Vec::new();
+    for (i, &group) in groups.iter().enumerate() {
+        for accept in formats {
+            let (body, etag) = read(group, accept);
+            assert!(
+                body.contains(&format!("f{i}-20")),
+                "{group} {accept}: {body}"
+            );
+            first.push((group, accept, body, etag));
+        }
+    }
+    let held: usize = first
+        .iter()
+        .map(|(_, _, body, etag)| body.len() + etag.len())
+        .sum();
+    assert!(
+        held > 1 << 20,
+        "only {held} bytes of answers: the cache never filled"
+    );
+    // Read again, oldest first (evicted, read afresh) and newest last (still kept).
+    for (group, accept, body, etag) in &first {
+        assert_eq!(
+            &read(*group, accept),
+            &(body.clone(), etag.clone()),
+            "{group} {accept}"
+        );
+    }
+    // A change to a group read long ago still shows at once.
+    let guid = server
+        .get(
+            &keys,
+            &format!("/v4/groups/{}/group-affiliate-tokens", groups[0]),
+        )
+        .json()["affiliatePrograms"][0]["affiliateTokensId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    put_tag(&server, &keys, groups[0], &guid, 7);
+    assert_eq!(round_read(&server, &keys, groups[0]), 7);
+    assert!(server.server_errors().is_empty());
+}
+
 #[test]
 fn answers_reshaped_by_jsconfig_are_never_kept_for_plain_readers() {
     let server = Server::start();
