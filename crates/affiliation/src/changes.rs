@@ -42,6 +42,28 @@ impl Change {
         }
     }
 
+    /// One payload naming every change of `changes` (a batch's), each once; past
+    /// PostgreSQL's payload limit, "anything may have changed".
+    pub fn payload_of(changes: &[Change]) -> String {
+        let mut named: Vec<String> = Vec::with_capacity(changes.len());
+        for change in changes {
+            let payload = change.payload();
+            if !named.contains(&payload) {
+                named.push(payload);
+            }
+        }
+        let payload = named.join(",");
+        match payload.len() > MAX_PAYLOAD {
+            true => Change::Everything.payload(),
+            false => payload,
+        }
+    }
+
+    /// The changes a payload of [`Change::payload_of`] (or of one change) names.
+    pub fn all_from_payload(payload: &str) -> impl Iterator<Item = Change> + '_ {
+        payload.split(',').map(Change::from_payload)
+    }
+
     /// A payload read back; one this version does not know means anything may have changed.
     pub fn from_payload(payload: &str) -> Change {
         let parsed = match payload.split_once(':') {
@@ -56,6 +78,9 @@ impl Change {
         parsed.unwrap_or(Change::Everything)
     }
 }
+
+/// Below PostgreSQL's 8,000-byte limit on a notification's payload.
+const MAX_PAYLOAD: usize = 7_000;
 
 type Listener = Arc<dyn Fn(Change) + Send + Sync>;
 
@@ -124,6 +149,32 @@ mod tests {
                 "{unknown}"
             );
         }
+    }
+
+    #[test]
+    fn a_batch_payload_names_each_change_once_and_reads_back() {
+        let batch = [
+            Change::Group(42),
+            Change::UserTokens(7),
+            Change::Group(42),
+            Change::Keys,
+        ];
+        let payload = Change::payload_of(&batch);
+        assert_eq!(payload, "g:42,u:7,k");
+        let heard: Vec<Change> = Change::all_from_payload(&payload).collect();
+        assert_eq!(
+            heard,
+            [Change::Group(42), Change::UserTokens(7), Change::Keys]
+        );
+        let one: Vec<Change> = Change::all_from_payload("g:5").collect();
+        assert_eq!(one, [Change::Group(5)]);
+
+        let many: Vec<Change> = (0..2_000).map(Change::Group).collect();
+        let too_long = Change::payload_of(&many);
+        assert_eq!(
+            Change::all_from_payload(&too_long).collect::<Vec<_>>(),
+            [Change::Everything]
+        );
     }
 
     #[test]

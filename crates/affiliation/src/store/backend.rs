@@ -32,10 +32,11 @@ pub trait Backend: Send + Sync + 'static {
     /// The pool reads use.
     fn reader(&self) -> &Pool<Self::Db>;
 
-    /// Runs `job` in a write transaction and answers after its commit (SQLite: in a
-    /// group commit; PostgreSQL: one transaction per write).
+    /// Runs `job` in a write transaction and answers after its commit, in a group
+    /// commit (`group_commit.rs`) that tells other nodes about `change` when it commits.
     fn write<T: Send + 'static>(
         &self,
+        change: Option<Change>,
         job: impl for<'c> FnOnce(&'c mut Conn<Self>) -> BoxFuture<'c, Result<T, StoreError>>
             + Send
             + 'static,
@@ -46,13 +47,6 @@ pub trait Backend: Send + Sync + 'static {
     fn in_place(&self) -> Option<&InPlaceReader> {
         None
     }
-
-    /// Run inside a write's transaction: tells other nodes what it changes, delivered
-    /// when it commits (PostgreSQL `NOTIFY`). Nothing where no other node listens.
-    fn announce(
-        conn: &mut Conn<Self>,
-        change: Change,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Run at the end of an import's transaction (PostgreSQL moves its identity
     /// sequences past the imported ids).

@@ -5,12 +5,13 @@
 //! holding a connection forever.
 
 use super::backend::Backend;
+use super::group_commit::{Flavor, GroupCommit};
 use super::sql::SqlStore;
 use crate::changes::{Change, ChangeFeed};
 use crate::error::StoreError;
 use futures::future::BoxFuture;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sqlx::{PgConnection, PgPool, Postgres};
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
 use std::str::FromStr;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -33,9 +34,41 @@ impl Default for PgSettings {
 
 pub type PostgresStore = SqlStore<PostgresBackend>;
 
-/// One pool serves reads and writes.
+/// A pool serves reads; writes go through group commits on connections of their own.
 pub struct PostgresBackend {
     pool: PgPool,
+    writes: GroupCommit<PgConnection>,
+}
+
+/// Group-commit tasks per node, each with its own connection: while one waits for
+/// its `COMMIT`, the next batch already runs on another.
+const WRITE_CONNECTIONS: usize = 4;
+
+/// PostgreSQL's group commit: read committed (the unique indexes and row locks
+/// settle races between nodes), one `NOTIFY` per batch naming what its writes
+/// changed, delivered when (and only if) the batch commits, so a node hearing it
+/// reads the writes.
+struct PgWrites {
+    pool: PgPool,
+}
+
+impl Flavor for PgWrites {
+    type Db = Postgres;
+    const BEGIN: &'static str = "BEGIN";
+
+    fn announcement(changes: &[Change]) -> Option<String> {
+        // The payload is built of letters, digits and punctuation only: no quoting.
+        (!changes.is_empty())
+            .then(|| format!("NOTIFY {CHANNEL}, '{}'", Change::payload_of(changes)))
+    }
+
+    async fn reconnect(&mut self, old: &mut PgConnection) -> Option<PgConnection> {
+        if old.ping().await.is_ok() {
+            return None;
+        }
+        tracing::warn!("a PostgreSQL write connection failed; replacing it");
+        Some(self.pool.acquire().await.ok()?.detach())
+    }
 }
 
 impl Backend for PostgresBackend {
@@ -58,29 +91,14 @@ impl Backend for PostgresBackend {
         &self.pool
     }
 
-    /// One transaction per write (read committed: the unique indexes settle races
-    /// between nodes); the answer comes after the commit.
-    async fn write<T: Send + 'static>(
+    fn write<T: Send + 'static>(
         &self,
+        change: Option<Change>,
         job: impl for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, StoreError>>
             + Send
             + 'static,
-    ) -> Result<T, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let value = job(&mut tx).await?;
-        tx.commit().await?;
-        Ok(value)
-    }
-
-    /// `NOTIFY` inside the transaction: PostgreSQL delivers it when (and only if) the
-    /// write commits, so a node hearing it reads the write.
-    async fn announce(conn: &mut PgConnection, change: Change) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(change.payload())
-            .execute(conn)
-            .await?;
-        Ok(())
+    ) -> impl std::future::Future<Output = Result<T, StoreError>> + Send {
+        self.writes.write(change, job)
     }
 
     /// Identity sequences do not see explicitly inserted ids; move them past the
@@ -120,7 +138,12 @@ impl SqlStore<PostgresBackend> {
             listener,
             Arc::downgrade(&feed),
         ));
-        Ok(SqlStore::new(PostgresBackend { pool }, feed))
+        let mut writes = GroupCommit::new();
+        for _ in 0..WRITE_CONNECTIONS {
+            let connection = pool.acquire().await?.detach();
+            tokio::spawn(writes.committer(PgWrites { pool: pool.clone() }, connection));
+        }
+        Ok(SqlStore::new(PostgresBackend { pool, writes }, feed))
     }
 }
 
@@ -145,7 +168,9 @@ async fn hear_other_nodes(pool: PgPool, mut listener: PgListener, feed: Weak<Cha
         // `try_recv` answers `None` (or an error) when the connection is gone.
         while let Ok(Some(notification)) = listener.try_recv().await {
             let Some(feed) = feed.upgrade() else { return };
-            feed.publish(Change::from_payload(notification.payload()));
+            for change in Change::all_from_payload(notification.payload()) {
+                feed.publish(change);
+            }
         }
         let Some(lost) = feed.upgrade() else { return };
         tracing::warn!(

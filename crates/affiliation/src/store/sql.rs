@@ -115,18 +115,7 @@ impl<B: Backend> SqlStore<B> {
             + Send
             + 'static,
     ) -> Result<T, StoreError> {
-        let result = self
-            .backend
-            .write(move |tx| {
-                Box::pin(async move {
-                    let value = job(&mut *tx).await?;
-                    if let Some(change) = change {
-                        B::announce(tx, change).await?;
-                    }
-                    Ok(value)
-                })
-            })
-            .await;
+        let result = self.backend.write(change, job).await;
         if let Some(change) = change {
             self.feed.publish(change);
         }

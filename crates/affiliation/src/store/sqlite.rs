@@ -7,7 +7,7 @@
 //! each commit durable before its answer is sent.
 
 use super::backend::Backend;
-use super::group_commit::GroupCommit;
+use super::group_commit::{Flavor, GroupCommit};
 use super::sql::{SqlStore, ACCOUNT_BY_KEY_SQL};
 use crate::changes::{Change, ChangeFeed};
 use crate::error::StoreError;
@@ -19,14 +19,14 @@ use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool};
 use std::future::Future;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 pub type SqliteStore = SqlStore<SqliteBackend>;
 
 pub struct SqliteBackend {
     reader: SqlitePool,
-    writes: GroupCommit,
+    writes: GroupCommit<SqliteConnection>,
     in_place: InPlaceReader,
 }
 
@@ -139,21 +139,16 @@ impl Backend for SqliteBackend {
 
     fn write<T: Send + 'static>(
         &self,
+        change: Option<Change>,
         job: impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
             + Send
             + 'static,
     ) -> impl Future<Output = Result<T, StoreError>> + Send {
-        self.writes.write(job)
+        self.writes.write(change, job)
     }
 
     fn in_place(&self) -> Option<&InPlaceReader> {
         Some(&self.in_place)
-    }
-
-    /// Other processes on the file are heard through `PRAGMA data_version` instead
-    /// (see `group_commit.rs`).
-    async fn announce(_conn: &mut SqliteConnection, _change: Change) -> Result<(), StoreError> {
-        Ok(())
     }
 
     /// SQLite moves AUTOINCREMENT past explicitly inserted ids by itself.
@@ -215,7 +210,10 @@ impl SqlStore<SqliteBackend> {
             idle: Mutex::new(Vec::new()),
         };
         let feed = Arc::new(ChangeFeed::default());
-        let writes = GroupCommit::start(writer, Arc::downgrade(&feed));
+        let others = OtherWriters::start(&mut writer, Arc::downgrade(&feed)).await;
+        // One writer: SQLite takes one at a time anyway, and it never meets a busy lock.
+        let mut writes = GroupCommit::new();
+        tokio::spawn(writes.committer(others, writer));
         Ok(SqlStore::new(
             SqliteBackend {
                 reader,
@@ -225,6 +223,63 @@ impl SqlStore<SqliteBackend> {
             feed,
         ))
     }
+}
+
+/// SQLite's group commit: `BEGIN IMMEDIATE` takes the write lock up front; nobody
+/// else is told (other processes on the file watch `PRAGMA data_version` too).
+impl Flavor for OtherWriters {
+    type Db = Sqlite;
+    const BEGIN: &'static str = "BEGIN IMMEDIATE";
+    const IDLE_TICK: Option<Duration> = Some(DATA_VERSION_POLL);
+
+    async fn between_batches(&mut self, connection: &mut SqliteConnection) {
+        self.check(connection).await
+    }
+}
+
+/// How often, at most, the writer asks whether another process committed: the delay
+/// before this process's caches forget what another process changed.
+const DATA_VERSION_POLL: Duration = Duration::from_millis(5);
+
+/// Commits by other processes on the same file, seen through `PRAGMA data_version`
+/// between batches and published as [`Change::Everything`]: on the writer's
+/// connection it moves only when another connection commits, and this process's
+/// other connections only read.
+struct OtherWriters {
+    feed: Weak<ChangeFeed>,
+    version: Option<i64>,
+    checked: Instant,
+}
+
+impl OtherWriters {
+    async fn start(connection: &mut SqliteConnection, feed: Weak<ChangeFeed>) -> OtherWriters {
+        OtherWriters {
+            feed,
+            version: data_version(connection).await,
+            checked: Instant::now(),
+        }
+    }
+
+    async fn check(&mut self, connection: &mut SqliteConnection) {
+        if self.checked.elapsed() < DATA_VERSION_POLL {
+            return;
+        }
+        self.checked = Instant::now();
+        let version = data_version(connection).await;
+        if version != self.version {
+            self.version = version;
+            if let Some(feed) = self.feed.upgrade() {
+                feed.publish(Change::Everything);
+            }
+        }
+    }
+}
+
+async fn data_version(connection: &mut SqliteConnection) -> Option<i64> {
+    sqlx::query_scalar("PRAGMA data_version")
+        .fetch_one(connection)
+        .await
+        .ok()
 }
 
 /// A failed migration, said plainly when it is the username-case check (its CHECK
