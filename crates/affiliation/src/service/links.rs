@@ -5,7 +5,7 @@ use crate::country::Country;
 use crate::error::Problem;
 use crate::error::{DomainError, Issue, Result};
 use crate::link::{
-    affiliate_with, localizations, AffiliatedLink, LinkError, LinkOptions, MissingToken,
+    affiliate_with, localizations, AffiliatedLink, LinkError, LinkOptions, LinkToken, MissingToken,
     MAX_LINKS_PER_REQUEST,
 };
 use crate::model::{GroupId, TokenView};
@@ -112,7 +112,7 @@ impl Affiliation {
             return Ok(tokens);
         }
         let epoch = self.link_tokens.epoch();
-        let tokens = Tokens::from(read.await?);
+        let tokens: Tokens = read.await?.iter().map(LinkToken::from).collect();
         self.link_tokens.keep(key, user, tokens.clone(), epoch);
         Ok(tokens)
     }
