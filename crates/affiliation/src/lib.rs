@@ -16,6 +16,7 @@ pub mod model;
 pub mod paging;
 pub mod service;
 pub mod store;
+pub mod token_cache;
 pub mod validation;
 
 pub use error::{Complaint, DomainError, Issue, Problem, StoreError};

@@ -128,11 +128,11 @@ pub struct AffiliatedLink {
 }
 
 /// [`affiliate_with`] without options: the link stays on its storefront.
-pub fn affiliate(
+pub fn affiliate<T: ProgramTokens>(
     text: &str,
     programs: &[Program],
-    group_tokens: &[TokenView],
-    user_tokens: &[TokenView],
+    group_tokens: &[T],
+    user_tokens: &[T],
 ) -> Result<AffiliatedLink, LinkError> {
     affiliate_with(
         text,
@@ -150,11 +150,11 @@ pub fn affiliate(
 /// tokens apply (see [`MissingToken`]); otherwise it stays, keeping an existing
 /// attribution when asked to. Tokens: the group's override for the storefront's
 /// program, else the user's own; none leaves the link unaffiliated with the reason.
-pub fn affiliate_with(
+pub fn affiliate_with<T: ProgramTokens>(
     text: &str,
     programs: &[Program],
-    group_tokens: &[TokenView],
-    user_tokens: &[TokenView],
+    group_tokens: &[T],
+    user_tokens: &[T],
     options: LinkOptions,
 ) -> Result<AffiliatedLink, LinkError> {
     let (url, wrapped) = unwrap_counted(programs, parse_product_url(text)?);
@@ -219,7 +219,7 @@ pub fn affiliate_with(
                 AppliedLevel::None,
                 Some(format!("No tokens are connected for {}", program.name)),
             ),
-            Some((tokens, level)) => match apply(program, url, tokens) {
+            Some((tokens, level)) => match apply(program, url, &tokens) {
                 Applied::Rewritten(rewritten) => answer(rewritten, Some(program), level, None),
                 Applied::Unsupported(reason) => unchanged(reason, Some(program)),
             },
@@ -272,11 +272,11 @@ pub fn affiliate_with(
 /// The coverage report of a link: the link as each storefront of its program's
 /// family would answer it (`missingToken=local`), in catalog order; a program without
 /// a family has its one storefront; a URL no enabled program covers has none.
-pub fn localizations(
+pub fn localizations<T: ProgramTokens>(
     text: &str,
     programs: &[Program],
-    group_tokens: &[TokenView],
-    user_tokens: &[TokenView],
+    group_tokens: &[T],
+    user_tokens: &[T],
 ) -> Result<Vec<AffiliatedLink>, LinkError> {
     let url = unwrap_all(programs, parse_product_url(text)?);
     let Some(program) = find_program(programs, &url) else {
@@ -304,11 +304,65 @@ pub fn localizations(
         .collect()
 }
 
-fn tokens_of(views: &[TokenView], program_guid: Uuid) -> Option<&Parameters> {
+fn tokens_of(views: &[impl ProgramTokens], program_guid: Uuid) -> Option<Cow<'_, Parameters>> {
     views
         .iter()
-        .find(|v| v.record.program_guid == program_guid)
-        .map(|v| &v.record.parameters)
+        .find(|v| v.program_guid() == program_guid)
+        .map(ProgramTokens::parameters)
+}
+
+/// One program's tokens as links read them: stored records, or their compact copies.
+pub trait ProgramTokens {
+    fn program_guid(&self) -> Uuid;
+    fn parameters(&self) -> Cow<'_, Parameters>;
+}
+
+impl ProgramTokens for TokenView {
+    fn program_guid(&self) -> Uuid {
+        self.record.program_guid
+    }
+
+    fn parameters(&self) -> Cow<'_, Parameters> {
+        Cow::Borrowed(&self.record.parameters)
+    }
+}
+
+/// A token record reduced to what links read, in a fraction of its memory (a
+/// `Parameters` map costs over half a kilobyte however few it holds): what
+/// `token_cache` keeps. The map is rebuilt only for the program a link matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkToken {
+    program_guid: Uuid,
+    parameters: Box<[(Box<str>, Box<str>)]>,
+}
+
+impl From<&TokenView> for LinkToken {
+    fn from(view: &TokenView) -> LinkToken {
+        LinkToken {
+            program_guid: view.record.program_guid,
+            parameters: view
+                .record
+                .parameters
+                .iter()
+                .map(|(name, value)| (name.as_str().into(), value.as_str().into()))
+                .collect(),
+        }
+    }
+}
+
+impl ProgramTokens for LinkToken {
+    fn program_guid(&self) -> Uuid {
+        self.program_guid
+    }
+
+    fn parameters(&self) -> Cow<'_, Parameters> {
+        Cow::Owned(
+            self.parameters
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+        )
+    }
 }
 
 /// Whether a link already carries an affiliate's attribution for its program: it

@@ -2,6 +2,7 @@
 
 use crate::common::Server;
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 
 pub(crate) fn encoded(url: &str) -> String {
     url.bytes()
@@ -444,4 +445,106 @@ fn catalog_files_carry_strip_lists() {
         stderr.contains("strip entry \"linkId\" repeated"),
         "{stderr}"
     );
+}
+
+/// A program of the test's own, so a catalog PUT can change its rule.
+fn shop_program(guid: &str, source: &str) -> Value {
+    json!({
+        "name": "Cache Test Shop",
+        "network": "Test Network",
+        "countries": ["US"],
+        "hosts": ["cache-shop.example"],
+        "parameters": [
+            { "name": "aff", "displayName": "Affiliate id", "required": true, "pattern": "[0-9]{4,8}", "maxLength": 8, "example": "1234" }
+        ],
+        "link": { "kind": "query", "fixed": { "src": source } },
+        "programGuid": guid,
+    })
+}
+
+/// Every change a link is made from shows in the next link: at once on the node that
+/// made it, and on another node that had already made the same link as soon as the
+/// change's notification is in (half a second is far more than it takes, and shorter
+/// than the catalog's own refresh).
+#[test]
+fn token_and_catalog_changes_show_in_the_next_link_on_every_node() {
+    let a = Server::start();
+    let b = a.another_node();
+    let admin = a.add_user("root", true);
+    let keys = a.add_user("tess", false);
+    let program = "5b6c1f0e-8d2a-4f3b-9e7c-2a1d0c9b8e71";
+    let catalog_path = format!("/v4/affiliate-programs/{program}");
+    a.call_ok(&admin, "PUT", &catalog_path, shop_program(program, "one"));
+    let user_guid = a.post_tokens(
+        &keys,
+        "/v4/user-affiliate-tokens",
+        json!({ "programGuid": program, "parameters": { "aff": "1000" } }),
+    );
+    let group = a.create_group(&keys, "links");
+    let groups_path = format!("/v4/groups/{group}/group-affiliate-tokens");
+    let group_guid = a.post_tokens(
+        &keys,
+        &groups_path,
+        json!({ "programGuid": program, "parameters": { "aff": "2000" } }),
+    );
+    let product = encoded("https://cache-shop.example/item/1");
+    let link = |node: &Server, group: Option<u64>| -> String {
+        let group = group.map(|g| format!("&groupId={g}")).unwrap_or_default();
+        let reply = node.get(&keys, &format!("/v4/affiliate-link?url={product}{group}"));
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json()["url"].as_str().expect("a url").to_string()
+    };
+    let shows = |node: &Server, group: Option<u64>, aff: &str, src: &str| {
+        let wanted = format!("https://cache-shop.example/item/1?aff={aff}&src={src}");
+        let deadline = Instant::now() + Duration::from_millis(500);
+        let mut seen = link(node, group);
+        while seen != wanted && !std::ptr::eq(node, &a) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+            seen = link(node, group);
+        }
+        assert_eq!(
+            seen,
+            wanted,
+            "on node {}",
+            if std::ptr::eq(node, &a) { "A" } else { "B" }
+        );
+    };
+    let all_show = |user_aff: &str, group_aff: &str, src: &str| {
+        for node in [&a, &b] {
+            // Twice: the second link is made from what the first one kept.
+            for _ in 0..2 {
+                shows(node, None, user_aff, src);
+                shows(node, Some(group), group_aff, src);
+            }
+        }
+    };
+    all_show("1000", "2000", "one");
+
+    a.call_ok(
+        &keys,
+        "PUT",
+        &format!("/v4/user-affiliate-tokens/{user_guid}"),
+        json!({ "parameters": { "aff": "1001" } }),
+    );
+    all_show("1001", "2000", "one");
+
+    a.call_ok(
+        &keys,
+        "PUT",
+        &format!("{groups_path}/{group_guid}"),
+        json!({ "parameters": { "aff": "2001" } }),
+    );
+    all_show("1001", "2001", "one");
+
+    a.call_ok(&admin, "PUT", &catalog_path, shop_program(program, "two"));
+    all_show("1001", "2001", "two");
+
+    // Gone from the group: the user's own tokens apply to the group's links again.
+    a.call_ok(
+        &keys,
+        "DELETE",
+        &format!("{groups_path}/{group_guid}"),
+        Value::Null,
+    );
+    all_show("1001", "1001", "two");
 }

@@ -27,6 +27,7 @@ use crate::changes::Change;
 use crate::key_cache::KeyCache;
 use crate::model::{Account, Actor, Level};
 use crate::store::Store;
+use crate::token_cache::TokenCache;
 use crate::validation::Patterns;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -36,21 +37,29 @@ pub struct Affiliation {
     patterns: Patterns,
     keys: Arc<KeyCache>,
     catalog: Arc<CatalogCache>,
+    link_tokens: Arc<TokenCache>,
 }
 
 impl Affiliation {
     pub fn new(store: Arc<dyn Store>) -> Affiliation {
         let keys = Arc::new(KeyCache::default());
         let catalog = Arc::new(CatalogCache::default());
+        let link_tokens = Arc::new(TokenCache::default());
         let feed = store.changes();
         keys.set_live(feed.is_live());
-        let (heard_keys, heard_catalog) = (keys.clone(), catalog.clone());
-        feed.subscribe(move |change| forget(&heard_keys, &heard_catalog, change));
+        link_tokens.set_live(feed.is_live());
+        let (heard_keys, heard_catalog, heard_tokens) =
+            (keys.clone(), catalog.clone(), link_tokens.clone());
+        feed.subscribe(move |change| {
+            forget(&heard_keys, &heard_catalog, change);
+            heard_tokens.forget(change);
+        });
         Affiliation {
             store,
             patterns: Patterns::default(),
             keys,
             catalog,
+            link_tokens,
         }
     }
 

@@ -1,0 +1,208 @@
+//! The tokens links are made with, kept per user (their own tokens) and per group (its
+//! overrides, with the group's owner), so a link costs no store read while they stay
+//! unchanged: the link operation reads both on every request, and they change rarely.
+//!
+//! Entries are forgotten exactly as the ready-to-send answers are: a user's on
+//! [`Change::UserTokens`], a group's on [`Change::Group`], everything on a catalog
+//! change or whenever the store cannot tell what changed. While the change feed is not
+//! live (another node's writes may go unseen) nothing is kept or answered. A read is
+//! kept only if nothing was forgotten between the moment it started and the moment it
+//! is kept (the cache's epoch did not move), so a read that raced with a write never
+//! stores what the write replaced. At most [`TOKEN_CACHE_CAPACITY`] entries (each its
+//! records' compact [`LinkToken`] copies), the least recently used going first.
+
+use crate::changes::Change;
+use crate::link::LinkToken;
+use lru::LruCache;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Most users and groups remembered at once (together): about 100 bytes per token
+/// record plus 100 per entry, so ≈ 6 MiB for 10,000 groups of 5 overrides.
+pub const TOKEN_CACHE_CAPACITY: usize = 50_000;
+
+/// Token records as read from the store (what links read of them), shared by every
+/// link made with them.
+pub type Tokens = Arc<[LinkToken]>;
+
+/// Whose records: a user's own, or a group's overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    User(i64),
+    Group(u32),
+}
+
+struct Entry {
+    /// The user whose records these are (a group's owner): another user's request for
+    /// the group is not answered from here.
+    owner: i64,
+    tokens: Tokens,
+}
+
+/// When a read started: handed back to [`TokenCache::keep`] with what it read.
+#[derive(Debug, Clone, Copy)]
+pub struct Epoch(u64);
+
+pub struct TokenCache {
+    entries: Mutex<LruCache<Key, Entry>>,
+    epoch: AtomicU64,
+    live: AtomicBool,
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        TokenCache::new(TOKEN_CACHE_CAPACITY)
+    }
+}
+
+impl TokenCache {
+    /// A cache of at most `capacity` users and groups; not live until told so.
+    pub fn new(capacity: usize) -> TokenCache {
+        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
+        TokenCache {
+            entries: Mutex::new(LruCache::new(capacity)),
+            epoch: AtomicU64::new(0),
+            live: AtomicBool::new(false),
+        }
+    }
+
+    /// While not live (changes may go unseen) nothing is kept or answered.
+    pub fn set_live(&self, live: bool) {
+        self.live.store(live, Ordering::SeqCst);
+        self.forget(Change::Everything);
+    }
+
+    fn entries(&self) -> MutexGuard<'_, LruCache<Key, Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_live(&self) -> bool {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// The records of `key` as read for `user`, if kept (a group only if it is theirs).
+    pub fn get(&self, key: Key, user: i64) -> Option<Tokens> {
+        if !self.is_live() {
+            return None;
+        }
+        let mut entries = self.entries();
+        let entry = entries.get(&key)?;
+        (entry.owner == user).then(|| entry.tokens.clone())
+    }
+
+    /// Taken before the store is read.
+    pub fn epoch(&self) -> Epoch {
+        Epoch(self.epoch.load(Ordering::SeqCst))
+    }
+
+    /// Keeps what a read for `owner` that started at `epoch` found, unless something
+    /// was forgotten since.
+    pub fn keep(&self, key: Key, owner: i64, tokens: Tokens, Epoch(epoch): Epoch) {
+        if !self.is_live() {
+            return;
+        }
+        let mut entries = self.entries();
+        // Checked under the lock forgetting takes: nothing moves it in between.
+        if self.epoch.load(Ordering::SeqCst) == epoch {
+            entries.put(key, Entry { owner, tokens });
+        }
+    }
+
+    /// Forgets what `change` makes stale (and stops or starts keeping when the feed
+    /// is lost or restored).
+    pub fn forget(&self, change: Change) {
+        match change {
+            Change::FeedLost => self.live.store(false, Ordering::SeqCst),
+            Change::FeedRestored => self.live.store(true, Ordering::SeqCst),
+            _ => {}
+        }
+        let mut entries = self.entries();
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        match change {
+            Change::UserTokens(user) => {
+                entries.pop(&Key::User(user));
+            }
+            Change::Group(group) => {
+                entries.pop(&Key::Group(group));
+            }
+            Change::Keys => {}
+            Change::Catalog | Change::Everything | Change::FeedLost | Change::FeedRestored => {
+                entries.clear();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(capacity: usize) -> TokenCache {
+        let cache = TokenCache::new(capacity);
+        cache.set_live(true);
+        cache
+    }
+
+    fn none() -> Tokens {
+        Tokens::from([])
+    }
+
+    #[test]
+    fn a_group_is_answered_only_to_its_owner_until_it_changes() {
+        let cache = live(8);
+        cache.keep(Key::Group(5), 1, none(), cache.epoch());
+        cache.keep(Key::User(1), 1, none(), cache.epoch());
+        assert!(cache.get(Key::Group(5), 1).is_some());
+        assert!(cache.get(Key::Group(5), 2).is_none());
+        cache.forget(Change::UserTokens(1));
+        assert!(cache.get(Key::User(1), 1).is_none());
+        assert!(cache.get(Key::Group(5), 1).is_some());
+        cache.forget(Change::Group(5));
+        assert!(cache.get(Key::Group(5), 1).is_none());
+    }
+
+    #[test]
+    fn a_read_that_overlapped_a_change_is_not_kept() {
+        let cache = live(8);
+        let epoch = cache.epoch();
+        cache.forget(Change::Group(9));
+        cache.keep(Key::Group(5), 1, none(), epoch);
+        assert!(cache.get(Key::Group(5), 1).is_none());
+    }
+
+    #[test]
+    fn the_catalog_and_unknown_changes_forget_everything() {
+        for change in [Change::Catalog, Change::Everything] {
+            let cache = live(8);
+            cache.keep(Key::User(1), 1, none(), cache.epoch());
+            cache.forget(change);
+            assert!(cache.get(Key::User(1), 1).is_none(), "{change:?}");
+        }
+    }
+
+    #[test]
+    fn nothing_is_kept_or_answered_while_the_feed_is_lost() {
+        let cache = live(8);
+        cache.keep(Key::User(1), 1, none(), cache.epoch());
+        cache.forget(Change::FeedLost);
+        cache.keep(Key::User(2), 2, none(), cache.epoch());
+        assert!(cache.get(Key::User(1), 1).is_none());
+        assert!(cache.get(Key::User(2), 2).is_none());
+        cache.forget(Change::FeedRestored);
+        cache.keep(Key::User(2), 2, none(), cache.epoch());
+        assert!(cache.get(Key::User(2), 2).is_some());
+    }
+
+    #[test]
+    fn the_least_recently_used_goes_first_beyond_capacity() {
+        let cache = live(2);
+        for user in 1..=3 {
+            cache.keep(Key::User(user), user, none(), cache.epoch());
+            cache.get(Key::User(1), 1);
+        }
+        assert!(cache.get(Key::User(1), 1).is_some());
+        assert!(cache.get(Key::User(2), 2).is_none());
+        assert!(cache.get(Key::User(3), 3).is_some());
+    }
+}
