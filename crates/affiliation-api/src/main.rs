@@ -45,6 +45,15 @@ struct Cli {
         default_value_t = 5000
     )]
     db_statement_timeout_ms: u64,
+    /// Users and groups whose link tokens (own tokens, a group's overrides) are kept in
+    /// memory, forgotten when they change; 0 turns it off (every link reads the store).
+    #[arg(
+        long,
+        global = true,
+        env = "AFFILIATION_LINK_TOKEN_CACHE",
+        default_value_t = affiliation::token_cache::TOKEN_CACHE_CAPACITY
+    )]
+    link_token_cache: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -273,7 +282,10 @@ async fn open(cli: &Cli) -> Result<Arc<Affiliation>, String> {
             StoreError::UnknownScheme(_) | StoreError::UsernamesDifferByCase(_) => e.to_string(),
             e => format!("cannot open the database: {e}"),
         })?;
-    let app = Arc::new(Affiliation::new(store));
+    let app = Arc::new(Affiliation::with_link_token_capacity(
+        store,
+        cli.link_token_cache,
+    ));
     // The shipped catalog is loaded by the commands that set a database up for serving;
     // `import` brings its own catalog, and the others only read or administer.
     if matches!(cli.command, Command::Serve { .. } | Command::Migrate) {

@@ -45,7 +45,8 @@ struct Entry {
 pub struct Epoch(u64);
 
 pub struct TokenCache {
-    entries: Mutex<LruCache<Key, Entry>>,
+    /// `None` when the cache is off (a capacity of 0).
+    entries: Option<Mutex<LruCache<Key, Entry>>>,
     epoch: AtomicU64,
     live: AtomicBool,
 }
@@ -57,11 +58,11 @@ impl Default for TokenCache {
 }
 
 impl TokenCache {
-    /// A cache of at most `capacity` users and groups; not live until told so.
+    /// A cache of at most `capacity` users and groups (0: off, every link reads the
+    /// store); not live until told so.
     pub fn new(capacity: usize) -> TokenCache {
-        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
         TokenCache {
-            entries: Mutex::new(LruCache::new(capacity)),
+            entries: NonZeroUsize::new(capacity).map(|c| Mutex::new(LruCache::new(c))),
             epoch: AtomicU64::new(0),
             live: AtomicBool::new(false),
         }
@@ -73,8 +74,9 @@ impl TokenCache {
         self.forget(Change::Everything);
     }
 
-    fn entries(&self) -> MutexGuard<'_, LruCache<Key, Entry>> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    fn entries(&self) -> Option<MutexGuard<'_, LruCache<Key, Entry>>> {
+        let entries = self.entries.as_ref()?;
+        Some(entries.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn is_live(&self) -> bool {
@@ -86,7 +88,7 @@ impl TokenCache {
         if !self.is_live() {
             return None;
         }
-        let mut entries = self.entries();
+        let mut entries = self.entries()?;
         let entry = entries.get(&key)?;
         (entry.owner == user).then(|| entry.tokens.clone())
     }
@@ -102,7 +104,9 @@ impl TokenCache {
         if !self.is_live() {
             return;
         }
-        let mut entries = self.entries();
+        let Some(mut entries) = self.entries() else {
+            return;
+        };
         // Checked under the lock forgetting takes: nothing moves it in between.
         if self.epoch.load(Ordering::SeqCst) == epoch {
             entries.put(key, Entry { owner, tokens });
@@ -117,7 +121,9 @@ impl TokenCache {
             Change::FeedRestored => self.live.store(true, Ordering::SeqCst),
             _ => {}
         }
-        let mut entries = self.entries();
+        let Some(mut entries) = self.entries() else {
+            return;
+        };
         self.epoch.fetch_add(1, Ordering::SeqCst);
         match change {
             Change::UserTokens(user) => {

@@ -27,7 +27,7 @@ use crate::changes::Change;
 use crate::key_cache::KeyCache;
 use crate::model::{Account, Actor, Level};
 use crate::store::Store;
-use crate::token_cache::TokenCache;
+use crate::token_cache::{TokenCache, TOKEN_CACHE_CAPACITY};
 use crate::validation::Patterns;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -42,9 +42,14 @@ pub struct Affiliation {
 
 impl Affiliation {
     pub fn new(store: Arc<dyn Store>) -> Affiliation {
+        Affiliation::with_link_token_capacity(store, TOKEN_CACHE_CAPACITY)
+    }
+
+    /// With at most `capacity` users' and groups' link tokens kept (0: none).
+    pub fn with_link_token_capacity(store: Arc<dyn Store>, capacity: usize) -> Affiliation {
         let keys = Arc::new(KeyCache::default());
         let catalog = Arc::new(CatalogCache::default());
-        let link_tokens = Arc::new(TokenCache::default());
+        let link_tokens = Arc::new(TokenCache::new(capacity));
         let feed = store.changes();
         keys.set_live(feed.is_live());
         link_tokens.set_live(feed.is_live());
