@@ -423,6 +423,46 @@ mod tests {
         (0..WRITERS).filter(|n| committing(*n)).collect()
     }
 
+    #[tokio::test]
+    async fn a_batch_takes_its_locks_in_one_order_keeping_each_rows_writes_in_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("t.db"))
+            .create_if_missing(true);
+        let connection: SqliteConnection = options.connect().await.unwrap();
+        let mut writes = GroupCommit::new();
+        let committer = writes.committer(SqliteTest, connection);
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        let changes = |n: u32| match n % 4 {
+            3 => Change::UserTokens(i64::from(n % 3)),
+            _ => Change::Group((n * 7) % 5),
+        };
+        // Every write is queued before the committer starts, so all are one batch.
+        let mut queued: Vec<_> = (0..20u32)
+            .map(|n| {
+                let ran = ran.clone();
+                Box::pin(writes.write(Some(changes(n)), move |_| {
+                    Box::pin(async move {
+                        ran.lock().unwrap().push(n);
+                        Ok(())
+                    })
+                }))
+            })
+            .collect();
+        for write in &mut queued {
+            assert!(write.now_or_never().is_none());
+        }
+        tokio::spawn(committer);
+        for write in queued {
+            write.await.unwrap();
+        }
+        let ran = ran.lock().unwrap().clone();
+        let mut expected: Vec<u32> = (0..20).collect();
+        expected.sort_by_key(|n| lock_order(Some(changes(*n))));
+        assert_eq!(ran, expected);
+        assert_ne!(ran, (0..20).collect::<Vec<_>>());
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_a_failing_write_leaves_nothing_and_the_others_commit() {
         let dir = tempfile::tempdir().unwrap();
