@@ -51,12 +51,6 @@ pub struct TokenCache {
     live: AtomicBool,
 }
 
-impl Default for TokenCache {
-    fn default() -> Self {
-        TokenCache::new(TOKEN_CACHE_CAPACITY)
-    }
-}
-
 impl TokenCache {
     /// A cache of at most `capacity` users and groups (0: off, every link reads the
     /// store); not live until told so.
