@@ -1,7 +1,11 @@
 //! Building the request DTO's JSON value: body first, then path values, then the
 //! query string laid over it, with member names matched case-insensitively.
 
-use crate::{FieldError, ServiceError, TypeInfo, ValueKind};
+use crate::{FieldError, Member, ServiceError, TypeInfo, ValueKind};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor,
+};
+use serde::forward_to_deserialize_any;
 use serde_json::{Map, Value};
 
 /// Renames a body's top-level keys to the declared member names they match
@@ -42,6 +46,122 @@ pub(crate) fn overlay_text_values<'a>(
             }
             None => errors.push(ServiceError::invalid_value(member)),
         }
+    }
+}
+
+/// Reads a request DTO straight from text values (path segments, then the query
+/// string), for requests without a body. `None` whenever the plain reading might
+/// differ from the general one (`overlay_text_values`, then the DTO from the value):
+/// a member named twice, a structured member, a value that does not read, a
+/// required member missing. The caller then binds the general way, which also says
+/// what was wrong.
+pub(crate) fn dto_from_text_values<T: DeserializeOwned>(
+    values: &mut dyn Iterator<Item = (&str, &str)>,
+    request: &TypeInfo,
+) -> Option<T> {
+    T::deserialize(TextFields {
+        values,
+        request,
+        next_value: None,
+    })
+    .ok()
+}
+
+/// The members a request's text values name, as a map for a DTO's `Deserialize`.
+struct TextFields<'v, 'k, 'a, 't> {
+    values: &'v mut dyn Iterator<Item = (&'k str, &'a str)>,
+    request: &'t TypeInfo,
+    next_value: Option<TextValue<'a, 't>>,
+}
+
+/// One text value, read as its member's declared type.
+struct TextValue<'a, 't> {
+    member: &'t Member,
+    raw: &'a str,
+}
+
+impl<'de> Deserializer<'de> for TextFields<'_, '_, '_, '_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(self)
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+        struct enum identifier ignored_any
+    }
+}
+
+impl<'de> MapAccess<'de> for TextFields<'_, '_, '_, '_> {
+    type Error = de::value::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        while let Some((key, raw)) = self.values.next() {
+            let Some(member) = self.request.member(key) else {
+                continue;
+            };
+            if matches!(
+                member.kind,
+                ValueKind::Map | ValueKind::List | ValueKind::Object
+            ) {
+                return Err(de::Error::custom("a structured member"));
+            }
+            self.next_value = Some(TextValue { member, raw });
+            let name: de::value::BorrowedStrDeserializer<'de, Self::Error> =
+                de::value::BorrowedStrDeserializer::new(member.name);
+            return seed.deserialize(name).map(Some);
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.next_value.take() {
+            Some(value) => seed.deserialize(value),
+            None => Err(de::Error::custom("a value without its key")),
+        }
+    }
+}
+
+impl<'de> Deserializer<'de> for TextValue<'_, '_> {
+    type Error = de::value::Error;
+
+    /// Strings as they are; other scalars as `read_text_value` reads them, so the
+    /// DTO sees exactly what it would see in the general binding's value.
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        let member = self.member;
+        if member.kind == ValueKind::String {
+            return visitor.visit_str(self.raw);
+        }
+        match read_text_value(member.kind, &member.type_name, self.raw) {
+            Some(value) => value.deserialize_any(visitor).map_err(de::Error::custom),
+            None => Err(de::Error::custom("a value that does not read")),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf unit unit_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
     }
 }
 

@@ -5,6 +5,7 @@ use crate::answer_cache::AnswerKey;
 use crate::{Dto, ServiceError, TypeInfo};
 use futures::future::BoxFuture;
 use serde_json::Value;
+use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -55,12 +56,73 @@ pub struct RouteDecl {
 /// Whether an authenticated caller may call the operation at all (e.g. admins only).
 pub(crate) type Authorizer<I> = Arc<dyn Fn(&I) -> Result<(), ServiceError> + Send + Sync>;
 
-pub(crate) type Handler<I> =
-    Arc<dyn Fn(Option<I>, Value) -> BoxFuture<'static, Result<Value, ServiceError>> + Send + Sync>;
+/// A request DTO, read from the wire, of its operation's own type.
+pub(crate) struct BoundRequest(Box<dyn Any + Send>);
+
+impl BoundRequest {
+    fn of<Req: Dto>(request: Req) -> BoundRequest {
+        BoundRequest(Box::new(request))
+    }
+
+    /// The DTO, when it is a `Req` (it always is for the operation that bound it).
+    fn into_dto<Req: Dto>(self) -> Result<Req, ServiceError> {
+        self.0.downcast::<Req>().map(|dto| *dto).map_err(|_| {
+            tracing::error!(request = Req::NAME, "a request bound for another operation");
+            ServiceError::internal()
+        })
+    }
+}
+
+/// A response DTO on its way out, still of its own type: JSON is written from it
+/// directly; the other formats (and reshaped JSON) go through its JSON value.
+pub(crate) trait Reply: Send {
+    fn to_value(&self) -> Result<Value, ServiceError>;
+    fn to_json(&self) -> Result<Vec<u8>, ServiceError>;
+}
+
+impl<Resp: Dto> Reply for Resp {
+    fn to_value(&self) -> Result<Value, ServiceError> {
+        serde_json::to_value(self).map_err(unencodable)
+    }
+
+    fn to_json(&self) -> Result<Vec<u8>, ServiceError> {
+        serde_json::to_vec(self).map_err(unencodable)
+    }
+}
+
+fn unencodable(error: serde_json::Error) -> ServiceError {
+    tracing::error!(error = %error, "response could not be encoded");
+    ServiceError::internal()
+}
+
+pub(crate) type Handler<I> = Arc<
+    dyn Fn(Option<I>, BoundRequest) -> BoxFuture<'static, Result<Box<dyn Reply>, ServiceError>>
+        + Send
+        + Sync,
+>;
 
 /// Names a request whose answer may be kept ready (see `answer_cache.rs`); `None`
 /// for a request that must be answered afresh.
-pub(crate) type AnswerKeyOf<I> = Arc<dyn Fn(&I, &Value) -> Option<AnswerKey> + Send + Sync>;
+pub(crate) type AnswerKeyOf<I> = Arc<dyn Fn(&I, &BoundRequest) -> Option<AnswerKey> + Send + Sync>;
+
+/// Reads the operation's request DTO: from a request's JSON value, or, for a
+/// request without a body, straight from its text values when they read plainly.
+pub(crate) struct Binder {
+    pub from_value: fn(Value) -> Result<BoundRequest, ServiceError>,
+    pub from_text_values: fn(
+        &mut dyn Iterator<Item = (&str, &str)>,
+        &TypeInfo,
+    ) -> Option<BoundRequest>,
+}
+
+impl Binder {
+    fn of<Req: Dto>() -> Binder {
+        Binder {
+            from_value: |value| decode::<Req>(value).map(BoundRequest::of),
+            from_text_values: bound_from_text_values::<Req>,
+        }
+    }
+}
 
 pub struct Operation<I> {
     pub name: &'static str,
@@ -72,6 +134,7 @@ pub struct Operation<I> {
     pub response: TypeInfo,
     pub(crate) authorize: Option<Authorizer<I>>,
     pub(crate) handler: Handler<I>,
+    pub(crate) binder: Binder,
     /// The response DTO at its defaults, which carries `responseStatus` on errors.
     pub(crate) empty_response: Value,
     /// A cap on the items of one list member summed over a whole batch.
@@ -146,12 +209,13 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
         self.finish(
             true,
             None,
-            Arc::new(move |identity: Option<I>, body: Value| {
+            Arc::new(move |identity: Option<I>, request: BoundRequest| {
                 let handler = handler.clone();
                 Box::pin(async move {
                     let identity = identity.ok_or_else(ServiceError::authentication_required)?;
-                    let request = decode::<Req>(body)?;
-                    encode(handler(identity, request).await?)
+                    let request = request.into_dto::<Req>()?;
+                    let reply: Box<dyn Reply> = Box::new(handler(identity, request).await?);
+                    Ok(reply)
                 })
             }),
         )
@@ -168,8 +232,8 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
         Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
     {
         let mut operation = self.authenticated(handler);
-        operation.answer_key = Some(Arc::new(move |identity: &I, body: &Value| {
-            key(identity, &Req::deserialize(body).ok()?)
+        operation.answer_key = Some(Arc::new(move |identity: &I, request: &BoundRequest| {
+            key(identity, request.0.downcast_ref::<Req>()?)
         }));
         operation
     }
@@ -200,9 +264,13 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
         self.finish(
             false,
             None,
-            Arc::new(move |_identity: Option<I>, body: Value| {
+            Arc::new(move |_identity: Option<I>, request: BoundRequest| {
                 let handler = handler.clone();
-                Box::pin(async move { encode(handler(decode::<Req>(body)?).await?) })
+                Box::pin(async move {
+                    let request = request.into_dto::<Req>()?;
+                    let reply: Box<dyn Reply> = Box::new(handler(request).await?);
+                    Ok(reply)
+                })
             }),
         )
     }
@@ -223,11 +291,19 @@ impl<Req: Dto, Resp: Dto> OperationBuilder<Req, Resp> {
             response: TypeInfo::of::<Resp>(),
             authorize,
             handler,
+            binder: Binder::of::<Req>(),
             empty_response: serde_json::to_value(Resp::default()).unwrap_or(Value::Null),
             batch_budget: self.batch_budget,
             answer_key: None,
         }
     }
+}
+
+fn bound_from_text_values<Req: Dto>(
+    values: &mut dyn Iterator<Item = (&str, &str)>,
+    request: &TypeInfo,
+) -> Option<BoundRequest> {
+    crate::binding::dto_from_text_values::<Req>(values, request).map(BoundRequest::of)
 }
 
 /// Reads the DTO. serde's messages quote the offending value, so a failure is
@@ -243,12 +319,5 @@ fn decode<Req: Dto>(body: Value) -> Result<Req, ServiceError> {
                 ServiceError::serialization(format!("The request body does not fit {}", Req::NAME))
             }
         }
-    })
-}
-
-fn encode<Resp: Dto>(response: Resp) -> Result<Value, ServiceError> {
-    serde_json::to_value(response).map_err(|e| {
-        tracing::error!(error = %e, "response could not be encoded");
-        ServiceError::internal()
     })
 }

@@ -41,10 +41,7 @@ impl<A: Authenticator> Inner<A> {
         };
         let mut responses = Vec::with_capacity(requests.len());
         for (index, dto) in requests.into_iter().enumerate() {
-            match self
-                .call(operation, identity.clone(), Value::Object(dto))
-                .await
-            {
+            match self.call_with_value(operation, identity.clone(), dto).await {
                 Ok(value) => responses.push(value),
                 Err(mut rejection) => {
                     rejection.error = rejection
@@ -64,6 +61,20 @@ impl<A: Authenticator> Inner<A> {
             .headers_mut()
             .insert(COMPLETED, HeaderValue::from(completed));
         response
+    }
+
+    /// One request of a batch: read as the DTO, handled, answered as a value.
+    async fn call_with_value(
+        &self,
+        operation: usize,
+        identity: Option<A::Identity>,
+        dto: Map<String, Value>,
+    ) -> Result<Value, Rejection> {
+        let op = &self.operations[operation];
+        let inside = |error: ServiceError| Rejection::inside(error, operation, op.name);
+        let request = (op.binder.from_value)(Value::Object(dto)).map_err(inside)?;
+        let reply = self.call(operation, identity, request).await?;
+        reply.to_value().map_err(inside)
     }
 
     /// A batch's requests, bound, once the batch is known to be within its limits.

@@ -10,6 +10,7 @@ use crate::answer_cache::{AnswerCache, AnswerKey, Slot};
 use crate::auth::{presented_credentials, Presented};
 use crate::binding::{normalize_keys, overlay_text_values};
 use crate::routing::{PathValues, Target};
+use crate::operation::{BoundRequest, Reply};
 use crate::{Authenticator, Format, Operation, ServiceError, Verb};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -38,6 +39,14 @@ impl Rejection {
     fn for_operation(mut self, name: &'static str) -> Self {
         self.operation = Some(name);
         self
+    }
+
+    /// An error of operation `index` (`name`), written inside its response DTO.
+    pub(super) fn inside(error: ServiceError, index: usize, name: &'static str) -> Self {
+        Rejection {
+            inside: Some(index),
+            ..Rejection::from(error).for_operation(name)
+        }
     }
 }
 
@@ -135,12 +144,8 @@ impl<A: Authenticator> Inner<A> {
                 .await;
             return Ok(answered(response, Some(op.name)));
         }
-        let dto = self
-            .bind(op, &route, format, &body, &negotiation.query)
-            .map_err(Rejection::from)
-            .map_err(of_op)?;
-        let dto = Value::Object(dto);
-        let kept = self.kept_answer(op, identity.as_ref(), &dto, answer);
+        let request = self.bind(op, &route, format, &body, &negotiation.query)?;
+        let kept = self.kept_answer(op, identity.as_ref(), &request, answer);
         if let Some(kept) = &kept {
             if let Some(ready) = kept.cache.get(kept.key, kept.slot) {
                 let response = self.ready_response(ready, &parts.headers, &op.response, answer);
@@ -148,12 +153,15 @@ impl<A: Authenticator> Inner<A> {
             }
         }
         let epoch = kept.as_ref().map(|kept| kept.cache.epoch());
-        let value = self.call(route.operation, identity, dto).await?;
+        let reply = self.call(route.operation, identity, request).await?;
+        let inside = |error: ServiceError| Rejection::inside(error, route.operation, op.name);
         if route.verb != Verb::Get || answer.jsonp_callback.is_some() {
-            let response = self.encoded(StatusCode::OK, &value, &op.response, answer);
+            let response = self
+                .encoded_reply(&*reply, &op.response, answer)
+                .map_err(inside)?;
             return Ok(answered(response, Some(op.name)));
         }
-        let ready = self.ready(&value, &op.response, answer);
+        let ready = self.ready(&*reply, &op.response, answer).map_err(inside)?;
         if let (Some(kept), Some(epoch)) = (kept, epoch) {
             kept.cache.keep(kept.key, kept.slot, ready.clone(), epoch);
         }
@@ -168,7 +176,7 @@ impl<A: Authenticator> Inner<A> {
         &self,
         op: &Operation<A::Identity>,
         identity: Option<&A::Identity>,
-        dto: &Value,
+        request: &BoundRequest,
         answer: &Answer,
     ) -> Option<KeptAnswer<'_>> {
         let cache = self.answers.as_deref()?;
@@ -176,7 +184,7 @@ impl<A: Authenticator> Inner<A> {
         if answer.jsonp_callback.is_some() || answer.jsconfig.is_some() {
             return None;
         }
-        let key = name(identity?, dto)?;
+        let key = name(identity?, request)?;
         Some(KeptAnswer {
             cache,
             key,
@@ -305,8 +313,37 @@ impl<A: Authenticator> Inner<A> {
         }
     }
 
-    /// Body (by its format, or form fields), then path values, then the query string.
+    /// The request DTO. A request without a body is read straight from its path and
+    /// query values when they read plainly; any other (or one that does not) is laid
+    /// out as a JSON value first (`bind_value`), which says what is wrong with it.
     fn bind(
+        &self,
+        op: &Operation<A::Identity>,
+        route: &Route,
+        body_format: Option<Format>,
+        body: &Bytes,
+        query: &Query<'_>,
+    ) -> Result<BoundRequest, Rejection> {
+        let of_op = |rejection: Rejection| rejection.for_operation(op.name);
+        if !route.verb.has_body() && body.is_empty() {
+            let path_values = route.path_values.iter().map(|(k, v)| (*k, v.as_ref()));
+            let query_values = query.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
+            let mut values = path_values.chain(query_values);
+            if let Some(request) = (op.binder.from_text_values)(&mut values, &op.request) {
+                return Ok(request);
+            }
+        }
+        let value = self
+            .bind_value(op, route, body_format, body, query)
+            .map_err(Rejection::from)
+            .map_err(of_op)?;
+        // The DTO's own errors are written inside its response, as its handler's are.
+        (op.binder.from_value)(Value::Object(value))
+            .map_err(|error| Rejection::inside(error, route.operation, op.name))
+    }
+
+    /// Body (by its format, or form fields), then path values, then the query string.
+    fn bind_value(
         &self,
         op: &Operation<A::Identity>,
         route: &Route,
@@ -349,15 +386,12 @@ impl<A: Authenticator> Inner<A> {
         &self,
         operation: usize,
         identity: Option<A::Identity>,
-        dto: Value,
-    ) -> Result<Value, Rejection> {
+        request: BoundRequest,
+    ) -> Result<Box<dyn Reply>, Rejection> {
         let op = &self.operations[operation];
-        (op.handler)(identity, dto)
+        (op.handler)(identity, request)
             .await
-            .map_err(|error| Rejection {
-                inside: Some(operation),
-                ..Rejection::from(error).for_operation(op.name)
-            })
+            .map_err(|error| Rejection::inside(error, operation, op.name))
     }
 }
 

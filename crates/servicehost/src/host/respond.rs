@@ -4,6 +4,7 @@ use super::negotiate::Answer;
 use super::pipeline::Rejection;
 use super::{Answered, Inner};
 use crate::answer_cache::{entity_tag, none_match, Ready};
+use crate::operation::Reply;
 use crate::{Authenticator, Format, Operation, ServiceError, TypeInfo};
 use axum::body::Body;
 use axum::response::Response;
@@ -112,14 +113,45 @@ impl<A: Authenticator> Inner<A> {
         respond(StatusCode::OK, bytes, ty, answer)
     }
 
+    /// An operation's successful answer.
+    pub(super) fn encoded_reply(
+        &self,
+        reply: &dyn Reply,
+        ty: &TypeInfo,
+        answer: &Answer,
+    ) -> Result<Response, ServiceError> {
+        let bytes = self.encode_reply(reply, ty, answer)?;
+        Ok(respond(StatusCode::OK, bytes, ty, answer))
+    }
+
     /// A successful GET answer's bytes and entity tag, as kept ready to send.
-    pub(super) fn ready(&self, value: &Value, ty: &TypeInfo, answer: &Answer) -> Ready {
-        let body = self.encode(value, ty, answer);
-        Ready {
+    pub(super) fn ready(
+        &self,
+        reply: &dyn Reply,
+        ty: &TypeInfo,
+        answer: &Answer,
+    ) -> Result<Ready, ServiceError> {
+        let body = self.encode_reply(reply, ty, answer)?;
+        Ok(Ready {
             etag: entity_tag(&body, answer.content_type),
             // A kept answer holds exactly its bytes, not the encoder's spare capacity.
             body: Bytes::copy_from_slice(&body),
+        })
+    }
+
+    /// Plain JSON straight from the DTO (the same bytes its JSON value gives: the
+    /// value keeps the members' order); anything else through the value.
+    fn encode_reply(
+        &self,
+        reply: &dyn Reply,
+        ty: &TypeInfo,
+        answer: &Answer,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let plain = answer.jsconfig.is_none() && !self.hints.needed(answer.format, ty);
+        if plain && answer.format == Format::Json {
+            return reply.to_json();
         }
+        Ok(self.encode(&reply.to_value()?, ty, answer))
     }
 
     /// A ready answer, or `304 Not Modified` when the request's `If-None-Match`
