@@ -198,6 +198,75 @@ pub fn parse_bool(raw: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
+
+    crate::dto! {
+        pub struct Lookup {
+            name: Option<String> as "name" in query,
+            group_id: Option<u32> as "groupId" in path,
+            skip: Option<u32> as "skip" in query,
+            include_disabled: bool as "includeDisabled" in query,
+            tags: Option<Vec<String>> as "tags" in query,
+        }
+    }
+
+    /// What the general binding makes of the same values: laid over a value, then read.
+    fn the_general_way(values: &[(&str, &str)]) -> Option<Lookup> {
+        let mut value = Map::new();
+        let mut errors = Vec::new();
+        let request = TypeInfo::of::<Lookup>();
+        overlay_text_values(&mut value, values.iter().copied(), &request, &mut errors);
+        if !errors.is_empty() {
+            return None;
+        }
+        Lookup::deserialize(&Value::Object(value)).ok()
+    }
+
+    fn the_plain_way(values: &[(&str, &str)]) -> Option<Lookup> {
+        let request = TypeInfo::of::<Lookup>();
+        dto_from_text_values(&mut values.iter().copied(), &request)
+    }
+
+    #[test]
+    fn text_values_read_plainly_give_the_dto_the_general_binding_gives() {
+        let plain_cases: &[&[(&str, &str)]] = &[
+            &[],
+            &[("groupId", "7")],
+            &[("GROUPID", " 7 "), ("name", "Ann"), ("format", "json")],
+            &[("name", ""), ("skip", "0"), ("includeDisabled", "yes")],
+            &[("includedisabled", ""), ("callback", "f")],
+        ];
+        for values in plain_cases {
+            let plain = the_plain_way(values);
+            assert!(plain.is_some(), "{values:?} reads plainly");
+            assert_eq!(plain, the_general_way(values), "{values:?}");
+        }
+        assert_eq!(
+            the_plain_way(&[("groupId", "7"), ("name", "Ann")]).map(|l| (l.group_id, l.name)),
+            Some((Some(7), Some("Ann".to_string())))
+        );
+    }
+
+    #[test]
+    fn values_that_do_not_read_plainly_are_left_to_the_general_binding() {
+        let general_cases: &[&[(&str, &str)]] = &[
+            // The general binding takes the last; it also says what is wrong.
+            &[("groupId", "7"), ("groupid", "8")],
+            &[("groupId", "seven")],
+            &[("groupId", "-1")],
+            &[("skip", "4294967296")],
+            &[("includeDisabled", "maybe")],
+            // Structured members are JSV text.
+            &[("tags", "a,b")],
+        ];
+        for values in general_cases {
+            assert_eq!(the_plain_way(values), None, "{values:?}");
+        }
+        assert_eq!(
+            the_general_way(&[("groupId", "7"), ("groupid", "8")]).map(|l| l.group_id),
+            Some(Some(8))
+        );
+    }
 
     #[test]
     fn integers_respect_their_declared_range() {

@@ -306,3 +306,25 @@ async fn fixed_pages_are_served_and_other_methods_on_them_reach_the_pipeline() {
     assert_eq!(posted.status, 404, "{}", posted.body);
     assert!(json(&posted)["responseStatus"]["message"].is_string());
 }
+
+#[tokio::test]
+async fn plain_json_is_the_same_bytes_as_json_reshaped_by_nothing() {
+    // An unknown `?jsconfig=` key changes nothing but takes the general encoder
+    // (through the DTO's JSON value); the plain answer is written from the DTO itself.
+    let plain = get("/hello/ada?times=2").await;
+    let through_the_value = get("/hello/ada?times=2&jsconfig=noSuchSetting:true").await;
+    assert_eq!(plain.status, 200, "{}", plain.body);
+    assert_eq!(plain.body, r#"{"greeting":"hello ada hello ada"}"#);
+    assert_eq!(plain.body, through_the_value.body);
+}
+
+#[tokio::test]
+async fn a_member_named_twice_binds_the_last_as_before() {
+    // The plain reading of path and query values declines a member named twice; the
+    // general binding then lays the later value over the earlier one.
+    let answer = get("/hello/ada?times=1&TIMES=3").await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(json(&answer)["greeting"], "hello ada hello ada hello ada");
+    let answer = get("/hello/ada?name=bob").await;
+    assert_eq!(json(&answer)["greeting"], "hello bob", "the query after the path");
+}
