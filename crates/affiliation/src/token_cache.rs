@@ -9,12 +9,11 @@
 //! kept only if nothing was forgotten between the moment it started and the moment it
 //! is kept (the cache's epoch did not move), so a read that raced with a write never
 //! stores what the write replaced. At most [`TOKEN_CACHE_CAPACITY`] entries (each its
-//! records' compact [`LinkToken`] copies), the least recently used going first.
+//! records' compact [`LinkToken`] copies), the coldest going first.
 
 use crate::changes::Change;
 use crate::link::LinkToken;
-use lru::LruCache;
-use std::num::NonZeroUsize;
+use quick_cache::sync::Cache;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -33,6 +32,7 @@ pub enum Key {
     Group(u32),
 }
 
+#[derive(Clone)]
 struct Entry {
     /// The user whose records these are (a group's owner): another user's request for
     /// the group is not answered from here.
@@ -44,9 +44,14 @@ struct Entry {
 #[derive(Debug, Clone, Copy)]
 pub struct Epoch(u64);
 
+/// Reads take only the cache's own shard locks (`quick_cache`: no list to reorder on
+/// a hit, so a read writes nothing shared but a counter); keeping and forgetting
+/// also take `writes`, so an epoch check and the insert it allows are not split by
+/// a forget.
 pub struct TokenCache {
     /// `None` when the cache is off (a capacity of 0).
-    entries: Option<Mutex<LruCache<Key, Entry>>>,
+    entries: Option<Cache<Key, Entry>>,
+    writes: Mutex<()>,
     epoch: AtomicU64,
     live: AtomicBool,
 }
@@ -56,7 +61,8 @@ impl TokenCache {
     /// store); not live until told so.
     pub fn new(capacity: usize) -> TokenCache {
         TokenCache {
-            entries: NonZeroUsize::new(capacity).map(|c| Mutex::new(LruCache::new(c))),
+            entries: (capacity > 0).then(|| Cache::new(capacity)),
+            writes: Mutex::new(()),
             epoch: AtomicU64::new(0),
             live: AtomicBool::new(false),
         }
@@ -68,9 +74,8 @@ impl TokenCache {
         self.forget(Change::Everything);
     }
 
-    fn entries(&self) -> Option<MutexGuard<'_, LruCache<Key, Entry>>> {
-        let entries = self.entries.as_ref()?;
-        Some(entries.lock().unwrap_or_else(|e| e.into_inner()))
+    fn writing(&self) -> MutexGuard<'_, ()> {
+        self.writes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn is_live(&self) -> bool {
@@ -82,9 +87,8 @@ impl TokenCache {
         if !self.is_live() {
             return None;
         }
-        let mut entries = self.entries()?;
-        let entry = entries.get(&key)?;
-        (entry.owner == user).then(|| entry.tokens.clone())
+        let entry = self.entries.as_ref()?.get(&key)?;
+        (entry.owner == user).then_some(entry.tokens)
     }
 
     /// Taken before the store is read.
@@ -95,15 +99,16 @@ impl TokenCache {
     /// Keeps what a read for `owner` that started at `epoch` found, unless something
     /// was forgotten since.
     pub fn keep(&self, key: Key, owner: i64, tokens: Tokens, Epoch(epoch): Epoch) {
+        let Some(entries) = &self.entries else {
+            return;
+        };
         if !self.is_live() {
             return;
         }
-        let Some(mut entries) = self.entries() else {
-            return;
-        };
+        let _writing = self.writing();
         // Checked under the lock forgetting takes: nothing moves it in between.
         if self.epoch.load(Ordering::SeqCst) == epoch {
-            entries.put(key, Entry { owner, tokens });
+            entries.insert(key, Entry { owner, tokens });
         }
     }
 
@@ -115,22 +120,32 @@ impl TokenCache {
             Change::FeedRestored => self.live.store(true, Ordering::SeqCst),
             _ => {}
         }
-        let Some(mut entries) = self.entries() else {
+        let Some(entries) = &self.entries else {
             return;
         };
+        let _writing = self.writing();
         self.epoch.fetch_add(1, Ordering::SeqCst);
         match change {
             Change::UserTokens(user) => {
-                entries.pop(&Key::User(user));
+                entries.remove(&Key::User(user));
             }
             Change::Group(group) => {
-                entries.pop(&Key::Group(group));
+                entries.remove(&Key::Group(group));
             }
             Change::Keys => {}
             Change::Catalog | Change::Everything | Change::FeedLost | Change::FeedRestored => {
                 entries.clear();
             }
         }
+    }
+
+    /// How many users and groups are kept.
+    pub fn len(&self) -> usize {
+        self.entries.as_ref().map_or(0, Cache::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -195,14 +210,23 @@ mod tests {
     }
 
     #[test]
-    fn the_least_recently_used_goes_first_beyond_capacity() {
-        let cache = live(2);
-        for user in 1..=3 {
+    fn it_holds_at_most_its_capacity_and_keeps_what_is_read_often() {
+        let cache = live(100);
+        for user in 1..=1_000 {
             cache.keep(Key::User(user), user, none(), cache.epoch());
-            cache.get(Key::User(1), 1);
+            assert!(
+                cache.get(Key::User(1), 1).is_some(),
+                "user 1, read after {user}"
+            );
         }
-        assert!(cache.get(Key::User(1), 1).is_some());
-        assert!(cache.get(Key::User(2), 2).is_none());
-        assert!(cache.get(Key::User(3), 3).is_some());
+        assert!(cache.len() <= 100, "{} kept", cache.len());
+        assert!(cache.len() >= 50, "{} kept", cache.len());
+    }
+
+    #[test]
+    fn a_capacity_of_zero_keeps_nothing() {
+        let cache = live(0);
+        cache.keep(Key::User(1), 1, none(), cache.epoch());
+        assert!(cache.get(Key::User(1), 1).is_none());
     }
 }

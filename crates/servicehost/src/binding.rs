@@ -2,9 +2,7 @@
 //! query string laid over it, with member names matched case-insensitively.
 
 use crate::{FieldError, Member, ServiceError, TypeInfo, ValueKind};
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor,
-};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Value};
 

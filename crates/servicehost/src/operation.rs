@@ -109,10 +109,8 @@ pub(crate) type AnswerKeyOf<I> = Arc<dyn Fn(&I, &BoundRequest) -> Option<AnswerK
 /// request without a body, straight from its text values when they read plainly.
 pub(crate) struct Binder {
     pub from_value: fn(Value) -> Result<BoundRequest, ServiceError>,
-    pub from_text_values: fn(
-        &mut dyn Iterator<Item = (&str, &str)>,
-        &TypeInfo,
-    ) -> Option<BoundRequest>,
+    pub from_text_values:
+        fn(&mut dyn Iterator<Item = (&str, &str)>, &TypeInfo) -> Option<BoundRequest>,
 }
 
 impl Binder {

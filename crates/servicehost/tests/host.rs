@@ -326,5 +326,9 @@ async fn a_member_named_twice_binds_the_last_as_before() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(json(&answer)["greeting"], "hello ada hello ada hello ada");
     let answer = get("/hello/ada?name=bob").await;
-    assert_eq!(json(&answer)["greeting"], "hello bob", "the query after the path");
+    assert_eq!(
+        json(&answer)["greeting"],
+        "hello bob",
+        "the query after the path"
+    );
 }

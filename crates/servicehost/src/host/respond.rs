@@ -134,8 +134,8 @@ impl<A: Authenticator> Inner<A> {
         let body = self.encode_reply(reply, ty, answer)?;
         Ok(Ready {
             etag: entity_tag(&body, answer.content_type),
-            // A kept answer holds exactly its bytes, not the encoder's spare capacity.
-            body: Bytes::copy_from_slice(&body),
+            // Sent as it is; the cache copies what it keeps into its chunks.
+            body: Bytes::from(body),
         })
     }
 

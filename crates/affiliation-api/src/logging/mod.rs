@@ -2,28 +2,27 @@
 //! background thread so a request never waits on the pipe.
 //!
 //! The request line is the most frequent thing the server does besides answering, so
-//! its cost is kept low without changing a byte of it: the background writer batches
-//! the lines it finds queued into one `write(2)`, the timestamp's date and time of day
-//! are formatted once per second, and plain fields (printable ASCII text, integers) are
-//! written directly instead of through `fmt::Debug`. Anything else (ANSI colours on a
+//! its cost is kept low without changing a byte of it: lines gather in one buffer that
+//! a background thread writes every few milliseconds (`batched.rs`), the timestamp's
+//! date and time of day are formatted once per second, and plain fields (printable
+//! ASCII text, integers) are written directly instead of through `fmt::Debug`. Anything else (ANSI colours on a
 //! terminal, text that needs escaping, other value kinds) is written by
 //! `tracing_subscriber`'s own formatter, so the output is exactly what it writes.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::io::BufWriter;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
 use tracing_subscriber::fmt::format::{DefaultVisitor, Writer};
 use tracing_subscriber::fmt::time::FormatTime;
 
+mod batched;
+
 /// Installs the subscriber (text, or JSON when `AFFILIATION_LOG_FORMAT=json`); the
 /// returned guard flushes what is pending when `main` ends.
-pub fn init() -> tracing_appender::non_blocking::WorkerGuard {
-    // The worker flushes each time it has emptied its queue, so a line waits in the
-    // buffer only while more lines are being written behind it.
-    let (writer, guard) = tracing_appender::non_blocking(BufWriter::new(std::io::stderr()));
+pub fn init() -> batched::FlushGuard {
+    let (writer, guard) = batched::batched(std::io::stderr());
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let json =
