@@ -11,8 +11,9 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_affiliation-api");
 
@@ -374,8 +375,31 @@ impl Server {
         self.child.wait().expect("wait for the server")
     }
 
+    /// The log so far, with the line of every request answered before this call: the
+    /// server writes its lines in batches a few milliseconds apart, in order, so the
+    /// line of a marker request sent now comes after all of theirs.
     pub fn log_text(&self) -> String {
+        self.await_log_lines();
         self.log.lock().unwrap().join("\n")
+    }
+
+    fn await_log_lines(&self) {
+        static MARKERS: AtomicUsize = AtomicUsize::new(0);
+        let marker = format!("/log-marker-{}", MARKERS.fetch_add(1, Ordering::Relaxed));
+        let sent = self
+            .client
+            .get(format!("{}{marker}", self.base))
+            .timeout(Duration::from_secs(5))
+            .send();
+        if sent.is_err() {
+            // A server that stopped (or refuses connections) writes nothing more.
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let logged = || self.log.lock().unwrap().iter().any(|l| l.contains(&marker));
+        while !logged() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 }
 
@@ -383,6 +407,7 @@ impl Server {
     /// Request log lines with a 5xx other than 503 (load shedding, an unhealthy
     /// database): a server error is a bug whatever the client sent.
     pub fn server_errors(&self) -> Vec<String> {
+        self.await_log_lines();
         self.log
             .lock()
             .unwrap()
@@ -400,13 +425,16 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // Every test of every suite checks this: no 5xx for anything a client did.
+        // Every request's line is in before the server is stopped (a kill loses the
+        // lines the server has not written yet).
+        let checking = !std::thread::panicking();
+        if checking {
+            self.await_log_lines();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        // Every test of every suite checks this: no 5xx for anything a client did.
-        if !std::thread::panicking() {
-            // The reader thread may still hold the last lines; they are in by now or lost
-            // with the process, which only ever loses a request line, never adds one.
-            std::thread::sleep(std::time::Duration::from_millis(20));
+        if checking {
             let errors = self.server_errors();
             assert!(errors.is_empty(), "the server answered 5xx: {errors:#?}");
         }
