@@ -28,7 +28,7 @@ use smallvec::SmallVec;
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Which request an answer answers: invalidated by `family`, told apart by `variant`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,7 +100,7 @@ struct Chunk {
 
 #[derive(Default)]
 struct State {
-    families: HashMap<u64, Answers>,
+    families: HashMap<u64, Answers, foldhash::fast::RandomState>,
     /// Oldest first; the last one is being filled.
     chunks: VecDeque<Chunk>,
     /// The free part of the last chunk.
@@ -209,7 +209,8 @@ impl State {
 }
 
 pub struct AnswerCache {
-    state: Mutex<State>,
+    /// Read-locked by hits (two workers answer from it at once), write-locked by the rest.
+    state: RwLock<State>,
     epoch: AtomicU64,
     live: AtomicBool,
     budget: usize,
@@ -221,7 +222,7 @@ impl AnswerCache {
     /// free space and the index.
     pub fn new(budget_bytes: usize) -> AnswerCache {
         AnswerCache {
-            state: Mutex::new(State::default()),
+            state: RwLock::new(State::default()),
             epoch: AtomicU64::new(0),
             live: AtomicBool::new(true),
             budget: budget_bytes,
@@ -229,8 +230,12 @@ impl AnswerCache {
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn state(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn reading(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Forgets the answers of one family: what they were built from changed.
@@ -255,14 +260,14 @@ impl AnswerCache {
 
     /// Bytes held (allocated for answers and their index), for tests and reports.
     pub fn bytes(&self) -> usize {
-        self.state().bytes()
+        self.reading().bytes()
     }
 
     pub(crate) fn get(&self, key: AnswerKey, slot: Slot) -> Option<Ready> {
         if !self.live.load(Ordering::SeqCst) {
             return None;
         }
-        let state = self.state();
+        let state = self.reading();
         state
             .families
             .get(&key.family)?
