@@ -40,11 +40,11 @@ pub trait Records: Row {
     fn dump_audit(&self) -> Result<DumpLine, sqlx::Error>;
 }
 
-fn bad_guid(column: &str, error: uuid::Error) -> StoreError {
+pub(super) fn bad_guid(column: &str, error: uuid::Error) -> StoreError {
     StoreError::Database(format!("bad guid in {column}: {error}"))
 }
 
-fn bad_json(column: &str, error: serde_json::Error) -> StoreError {
+pub(super) fn bad_json(column: &str, error: serde_json::Error) -> StoreError {
     StoreError::Database(format!("bad json in {column}: {error}"))
 }
 

@@ -8,10 +8,12 @@
 
 use super::backend::Backend;
 use super::group_commit::{Flavor, GroupCommit};
-use super::sql::{SqlStore, ACCOUNT_BY_KEY_SQL};
+use super::records::{bad_guid, bad_json};
+use super::sql::{from_millis, SqlStore, ACCOUNT_BY_KEY_SQL};
+use super::statements::{GROUP_SQL, TOKEN_SQL};
 use crate::changes::{Change, ChangeFeed};
 use crate::error::StoreError;
-use crate::model::Account;
+use crate::model::{Account, Group, Level, TokenRecord};
 use futures::future::BoxFuture;
 use rusqlite::OptionalExtension;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -21,6 +23,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 pub type SqliteStore = SqlStore<SqliteBackend>;
 
@@ -111,6 +114,77 @@ impl InPlaceReader {
                 .prepare_cached(sql)?
                 .query_row((i64::from(group_id), owner_id), |row| row.get("tokens"))
                 .optional()
+        })
+    }
+}
+
+impl InPlaceReader {
+    /// As `Store::group`: the service's check that a group is the caller's, before a
+    /// group-level read or write.
+    pub(super) fn group(&self, id: u32) -> Result<Option<Group>, StoreError> {
+        self.with(|connection| {
+            connection
+                .prepare_cached(GROUP_SQL)?
+                .query_row([i64::from(id)], |row| {
+                    Ok(Group {
+                        id: row.get::<_, i64>("id")? as u32,
+                        owner_id: row.get("owner_id")?,
+                        name: row.get("name")?,
+                        created_at: from_millis(row.get("created_at")?),
+                    })
+                })
+                .optional()
+        })
+    }
+
+    /// As `Store::token`: the record a write of it is checked against first.
+    pub(super) fn token(&self, guid: Uuid) -> Result<Option<TokenRecord>, StoreError> {
+        let row = self.with(|connection| {
+            connection
+                .prepare_cached(TOKEN_SQL)?
+                .query_row([guid.to_string()], |row| {
+                    Ok(StoredToken {
+                        guid: row.get("guid")?,
+                        owner_id: row.get("owner_id")?,
+                        group_id: row.get("group_id")?,
+                        program_guid: row.get("program_guid")?,
+                        parameters: row.get("parameters")?,
+                        created_at: row.get("created_at")?,
+                        updated_at: row.get("updated_at")?,
+                    })
+                })
+                .optional()
+        })?;
+        row.map(StoredToken::record).transpose()
+    }
+}
+
+/// A token record's columns as SQLite holds them.
+struct StoredToken {
+    guid: String,
+    owner_id: i64,
+    group_id: Option<i64>,
+    program_guid: String,
+    parameters: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl StoredToken {
+    fn record(self) -> Result<TokenRecord, StoreError> {
+        let guid =
+            |column: &str, text: &str| Uuid::parse_str(text).map_err(|e| bad_guid(column, e));
+        Ok(TokenRecord {
+            guid: guid("guid", &self.guid)?,
+            owner_id: self.owner_id,
+            level: self
+                .group_id
+                .map_or(Level::User, |id| Level::Group(id as u32)),
+            program_guid: guid("program_guid", &self.program_guid)?,
+            parameters: serde_json::from_str(&self.parameters)
+                .map_err(|e| bad_json("parameters", e))?,
+            created_at: from_millis(self.created_at),
+            updated_at: from_millis(self.updated_at),
         })
     }
 }

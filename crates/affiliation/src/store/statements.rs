@@ -194,8 +194,25 @@ pub trait Statements: Send {
     fn import_line(&mut self, line: &DumpLine) -> impl Future<Output = Answer<()>> + Send;
 }
 
-const TOKEN_COLUMNS: &str =
-    "guid, owner_id, group_id, program_guid, parameters, created_at, updated_at";
+/// A token record's columns, in every statement that reads whole records.
+macro_rules! token_columns {
+    () => {
+        "guid, owner_id, group_id, program_guid, parameters, created_at, updated_at"
+    };
+}
+
+const TOKEN_COLUMNS: &str = token_columns!();
+
+/// One group (in place on SQLite too, with the same text).
+pub(super) const GROUP_SQL: &str =
+    "SELECT id, owner_id, name, created_at FROM groups WHERE id = $1";
+
+/// One token record, unlocked (in place on SQLite too, with the same text).
+pub(super) const TOKEN_SQL: &str = concat!(
+    "SELECT ",
+    token_columns!(),
+    " FROM affiliate_tokens WHERE guid = $1"
+);
 
 const INSERT_PROGRAM_SQL: &str = "INSERT INTO programs
     (program_guid, name, disabled, definition, updated_at) VALUES ($1, $2, $3, $4, $5)";
@@ -418,7 +435,7 @@ where
     }
 
     async fn group(&mut self, id: u32) -> Answer<Option<Group>> {
-        sqlx::query("SELECT id, owner_id, name, created_at FROM groups WHERE id = $1")
+        sqlx::query(GROUP_SQL)
             .bind(i64::from(id))
             .fetch_optional(self)
             .await?
@@ -498,7 +515,7 @@ where
     }
 
     async fn token(&mut self, guid: Uuid, lock: &str) -> Answer<Option<TokenRecord>> {
-        let sql = format!("SELECT {TOKEN_COLUMNS} FROM affiliate_tokens WHERE guid = $1{lock}");
+        let sql = format!("{TOKEN_SQL}{lock}");
         sqlx::query(&sql)
             .bind(guid.to_string())
             .fetch_optional(self)
