@@ -232,7 +232,7 @@ enum KeysCommand {
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let cli = Cli::parse();
-    let _flush_logs_at_exit = logging::init();
+    let logs = logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -240,7 +240,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    drop(runtime);
+    // The log's pending lines are written before the last word, not after it.
+    drop(logs);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
