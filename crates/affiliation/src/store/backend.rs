@@ -42,8 +42,9 @@ pub trait Backend: Send + Sync + 'static {
             + 'static,
     ) -> impl Future<Output = Result<T, StoreError>> + Send;
 
-    /// Where the two reads on every request's path (an API key, a group's overrides)
-    /// run in place instead of through sqlx; `None` (the default) reads through sqlx.
+    /// Where the hot reads (an API key, a group's overrides, and the group and record a
+    /// write is checked against first) run in place instead of through sqlx; `None`
+    /// (the default) reads through sqlx.
     fn in_place(&self) -> Option<&InPlaceReader> {
         None
     }

@@ -2,8 +2,9 @@
 //!
 //! Writes go through one connection, owned by the group-commit task
 //! (`group_commit.rs`), so transactions never meet a busy lock; reads use their own
-//! pool of read-only connections and see committed data only, and the two reads on
-//! every request's path run in place ([`InPlaceReader`]). `synchronous=FULL` makes
+//! pool of read-only connections and see committed data only, and the hot reads (a
+//! key, a group's overrides, what a write is checked against first) run in place
+//! ([`InPlaceReader`]). `synchronous=FULL` makes
 //! each commit durable before its answer is sent.
 
 use super::backend::Backend;
