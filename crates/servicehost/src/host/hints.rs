@@ -51,6 +51,16 @@ impl TypeHints {
             && self.plans.contains_key(ty.name)
     }
 
+    /// As [`TypeHints::apply`], on a value the caller owns: hinted in place, not copied.
+    pub(super) fn apply_owned(&self, format: Format, mut value: Value, ty: &TypeInfo) -> Value {
+        if let Some(plan) = self.plans.get(ty.name) {
+            if self.needed(format, ty) {
+                plan.apply(&mut value);
+            }
+        }
+        value
+    }
+
     /// The value with its hints, when `format` carries them (JSON, JSV, JSONL).
     pub(super) fn apply<'v>(
         &self,

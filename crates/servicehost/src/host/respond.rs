@@ -151,7 +151,9 @@ impl<A: Authenticator> Inner<A> {
         if plain && answer.format == Format::Json {
             return reply.to_json();
         }
-        Ok(self.encode(&reply.to_value()?, ty, answer))
+        let hinted = self.hints.apply_owned(answer.format, reply.to_value()?, ty);
+        let value = answer.shape(&hinted, ty);
+        Ok(answer.format.encode(&value, ty, self.xml_namespace(ty)))
     }
 
     /// A ready answer, or `304 Not Modified` when the request's `If-None-Match`
