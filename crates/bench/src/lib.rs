@@ -10,3 +10,4 @@ pub mod load;
 pub mod pg;
 pub mod procs;
 pub mod store_limit;
+pub mod timer;

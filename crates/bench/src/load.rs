@@ -15,6 +15,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::timer::PreciseTimer;
+
 /// Builds the next request of connection `connection` (the counter increases per request).
 pub type MakeRequest =
     Arc<dyn Fn(usize, u64, &mut SmallRng) -> Request<Full<Bytes>> + Send + Sync + 'static>;
@@ -179,7 +181,6 @@ async fn connection_loop(
         per_connection,
     } = turn;
     let started = Instant::now();
-    let mut schedule = Schedule::new(started, duration, interval, index, connections);
     let mut rng = SmallRng::seed_from_u64(0x5eed_0000 + index as u64);
     let mut result = ConnectionResult {
         completed: 0,
@@ -188,6 +189,13 @@ async fn connection_loop(
         started,
         last: started,
         latency_us: histogram(),
+    };
+    let mut schedule = match Schedule::new(started, duration, interval, index, connections) {
+        Ok(schedule) => schedule,
+        Err(e) => {
+            note_error(&mut result, format!("timer: {e}"));
+            return result;
+        }
     };
     let mut previous_done = started;
     let mut counter = 0u64;
@@ -225,6 +233,8 @@ struct Schedule {
     end: Instant,
     interval: Option<Duration>,
     slot: Option<Instant>,
+    /// Paced only: tokio's own timer would round each slot to a millisecond.
+    timer: Option<PreciseTimer>,
 }
 
 impl Schedule {
@@ -234,15 +244,16 @@ impl Schedule {
         interval: Option<Duration>,
         index: usize,
         connections: usize,
-    ) -> Schedule {
+    ) -> std::io::Result<Schedule> {
         // Paced: connection i sends at started + (i/N + k) * interval, k = 0, 1, ...,
         // so the connections together send evenly rather than in bursts.
         let slot = interval.map(|i| started + i.mul_f64(index as f64 / connections as f64));
-        Schedule {
+        Ok(Schedule {
             end: started + duration,
             interval,
             slot,
-        }
+            timer: interval.map(|_| PreciseTimer::new()).transpose()?,
+        })
     }
 
     /// Waits for the next request's turn: `None` when the pass is over, else
@@ -261,7 +272,10 @@ impl Schedule {
             // omission). Timer slack alone (the slot passed while we slept) is not.
             return Some(Some(at));
         }
-        tokio::time::sleep_until(at.into()).await;
+        match &self.timer {
+            Some(timer) if timer.sleep_until(at).await.is_ok() => {}
+            _ => tokio::time::sleep_until(at.into()).await,
+        }
         Some(None)
     }
 }
