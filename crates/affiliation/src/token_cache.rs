@@ -6,20 +6,29 @@
 //! [`Change::UserTokens`], a group's on [`Change::Group`], everything on a catalog
 //! change or whenever the store cannot tell what changed. While the change feed is not
 //! live (another node's writes may go unseen) nothing is kept or answered. A read is
-//! kept only if nothing was forgotten between the moment it started and the moment it
-//! is kept (the cache's epoch did not move), so a read that raced with a write never
-//! stores what the write replaced. At most [`TOKEN_CACHE_CAPACITY`] entries (each its
-//! records' compact [`LinkToken`] copies), the coldest going first.
+//! kept only if its key was not forgotten between the moment it started and the moment
+//! it is kept (its epoch did not move), so a read that raced with a write never stores
+//! what the write replaced. An entry forgotten by a change of its own key waits to be
+//! read again in the background ([`TokenCache::take_stale`]), so an edit does not turn
+//! a group's next links into store reads. At most [`TOKEN_CACHE_CAPACITY`] entries
+//! (each its records' compact [`LinkToken`] copies), the coldest going first.
 
 use crate::changes::Change;
 use crate::link::LinkToken;
 use quick_cache::sync::Cache;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
 
 /// Most users and groups remembered at once (together): about 100 bytes per token
 /// record plus 100 per entry, so ≈ 6 MiB for 10,000 groups of 5 overrides.
 pub const TOKEN_CACHE_CAPACITY: usize = 50_000;
+
+/// Keys share this many change counters (a key's change moves its own counter and
+/// those of the keys hashed beside it): a read is then kept unless *its* key (or a
+/// neighbour, rarely) changed meanwhile, however busy the other keys are.
+const EPOCH_STRIPE_BITS: u32 = 10;
 
 /// Token records as read from the store (what links read of them), shared by every
 /// link made with them.
@@ -41,8 +50,20 @@ struct Entry {
 }
 
 /// When a read started: handed back to [`TokenCache::keep`] with what it read.
-#[derive(Debug, Clone, Copy)]
-pub struct Epoch(u64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Epoch {
+    all: u64,
+    key: u64,
+}
+
+/// Kept entries a change of their own made stale, to read again (see
+/// [`TokenCache::take_stale`]), each with its owner.
+#[derive(Default)]
+struct Stale {
+    waiting: HashMap<Key, i64>,
+    /// Taken and being read now: a change meanwhile makes them stale again.
+    reading: HashMap<Key, i64>,
+}
 
 /// Reads take only the cache's own shard locks (`quick_cache`: no list to reorder on
 /// a hit, so a read writes nothing shared but a counter); keeping and forgetting
@@ -51,9 +72,13 @@ pub struct Epoch(u64);
 pub struct TokenCache {
     /// `None` when the cache is off (a capacity of 0).
     entries: Option<Cache<Key, Entry>>,
-    writes: Mutex<()>,
+    writes: Mutex<Stale>,
+    /// Moved when everything is forgotten.
     epoch: AtomicU64,
+    /// Moved when a key hashed to the stripe is forgotten.
+    key_epochs: Box<[AtomicU64]>,
     live: AtomicBool,
+    stale_waiting: Notify,
 }
 
 impl TokenCache {
@@ -62,9 +87,13 @@ impl TokenCache {
     pub fn new(capacity: usize) -> TokenCache {
         TokenCache {
             entries: (capacity > 0).then(|| Cache::new(capacity)),
-            writes: Mutex::new(()),
+            writes: Mutex::new(Stale::default()),
             epoch: AtomicU64::new(0),
+            key_epochs: (0..1 << EPOCH_STRIPE_BITS)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
             live: AtomicBool::new(false),
+            stale_waiting: Notify::new(),
         }
     }
 
@@ -74,12 +103,22 @@ impl TokenCache {
         self.forget(Change::Everything);
     }
 
-    fn writing(&self) -> MutexGuard<'_, ()> {
+    fn writing(&self) -> MutexGuard<'_, Stale> {
         self.writes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn is_live(&self) -> bool {
         self.live.load(Ordering::SeqCst)
+    }
+
+    fn key_epoch(&self, key: Key) -> &AtomicU64 {
+        let (kind, id) = match key {
+            Key::User(id) => (1u64, id as u64),
+            Key::Group(id) => (2, u64::from(id)),
+        };
+        // Fibonacci hashing: neighbouring ids land far apart.
+        let mixed = (id ^ (kind << 62)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        &self.key_epochs[(mixed >> (64 - EPOCH_STRIPE_BITS)) as usize]
     }
 
     /// The records of `key` as read for `user`, if kept (a group only if it is theirs).
@@ -91,14 +130,17 @@ impl TokenCache {
         (entry.owner == user).then_some(entry.tokens)
     }
 
-    /// Taken before the store is read.
-    pub fn epoch(&self) -> Epoch {
-        Epoch(self.epoch.load(Ordering::SeqCst))
+    /// Taken before the store is read for `key`.
+    pub fn epoch(&self, key: Key) -> Epoch {
+        Epoch {
+            all: self.epoch.load(Ordering::SeqCst),
+            key: self.key_epoch(key).load(Ordering::SeqCst),
+        }
     }
 
-    /// Keeps what a read for `owner` that started at `epoch` found, unless something
-    /// was forgotten since.
-    pub fn keep(&self, key: Key, owner: i64, tokens: Tokens, Epoch(epoch): Epoch) {
+    /// Keeps what a read for `owner` that started at `epoch` found, unless `key` (or
+    /// everything) was forgotten since.
+    pub fn keep(&self, key: Key, owner: i64, tokens: Tokens, epoch: Epoch) {
         let Some(entries) = &self.entries else {
             return;
         };
@@ -107,13 +149,14 @@ impl TokenCache {
         }
         let _writing = self.writing();
         // Checked under the lock forgetting takes: nothing moves it in between.
-        if self.epoch.load(Ordering::SeqCst) == epoch {
+        if self.epoch(key) == epoch {
             entries.insert(key, Entry { owner, tokens });
         }
     }
 
     /// Forgets what `change` makes stale (and stops or starts keeping when the feed
-    /// is lost or restored).
+    /// is lost or restored). A key that was kept, or is being read again, waits to be
+    /// read again: links made from it stay ready across the changes of a busy key.
     pub fn forget(&self, change: Change) {
         match change {
             Change::FeedLost => self.live.store(false, Ordering::SeqCst),
@@ -123,20 +166,53 @@ impl TokenCache {
         let Some(entries) = &self.entries else {
             return;
         };
-        let _writing = self.writing();
-        self.epoch.fetch_add(1, Ordering::SeqCst);
-        match change {
-            Change::UserTokens(user) => {
-                entries.remove(&Key::User(user));
-            }
-            Change::Group(group) => {
-                entries.remove(&Key::Group(group));
-            }
-            Change::Keys => {}
+        let mut stale = self.writing();
+        let key = match change {
+            Change::UserTokens(user) => Key::User(user),
+            Change::Group(group) => Key::Group(group),
+            Change::Keys => return,
             Change::Catalog | Change::Everything | Change::FeedLost | Change::FeedRestored => {
+                self.epoch.fetch_add(1, Ordering::SeqCst);
                 entries.clear();
+                stale.waiting.clear();
+                return;
             }
+        };
+        self.key_epoch(key).fetch_add(1, Ordering::SeqCst);
+        let owner = entries
+            .remove(&key)
+            .map(|(_, entry)| entry.owner)
+            .or_else(|| stale.reading.get(&key).copied());
+        if let Some(owner) = owner {
+            stale.waiting.insert(key, owner);
+            self.stale_waiting.notify_one();
         }
+    }
+
+    /// Returns once keys wait to be read again (at once if some waited since the last
+    /// [`TokenCache::take_stale`]).
+    pub async fn stale_waiting(&self) {
+        self.stale_waiting.notified().await;
+    }
+
+    /// The keys waiting to be read again, with their owners, now counted as being
+    /// read until [`TokenCache::read_again`]; those kept meanwhile (a link read them)
+    /// are left out. Nothing while the feed is lost.
+    pub fn take_stale(&self) -> Vec<(Key, i64)> {
+        let mut stale = self.writing();
+        let waiting = std::mem::take(&mut stale.waiting);
+        if !self.is_live() {
+            return Vec::new();
+        }
+        let kept = |key: &Key| self.entries.as_ref().is_some_and(|e| e.contains_key(key));
+        let taken: Vec<_> = waiting.into_iter().filter(|(key, _)| !kept(key)).collect();
+        stale.reading.extend(taken.iter().copied());
+        taken
+    }
+
+    /// The end of reading `key` again (kept or not).
+    pub fn read_again(&self, key: Key) {
+        self.writing().reading.remove(&key);
     }
 
     /// How many users and groups are kept.
@@ -163,11 +239,15 @@ mod tests {
         Tokens::from([])
     }
 
+    fn keep_now(cache: &TokenCache, key: Key, owner: i64) {
+        cache.keep(key, owner, none(), cache.epoch(key));
+    }
+
     #[test]
     fn a_group_is_answered_only_to_its_owner_until_it_changes() {
         let cache = live(8);
-        cache.keep(Key::Group(5), 1, none(), cache.epoch());
-        cache.keep(Key::User(1), 1, none(), cache.epoch());
+        keep_now(&cache, Key::Group(5), 1);
+        keep_now(&cache, Key::User(1), 1);
         assert!(cache.get(Key::Group(5), 1).is_some());
         assert!(cache.get(Key::Group(5), 2).is_none());
         cache.forget(Change::UserTokens(1));
@@ -178,19 +258,93 @@ mod tests {
     }
 
     #[test]
-    fn a_read_that_overlapped_a_change_is_not_kept() {
+    fn a_read_that_overlapped_a_change_of_its_key_is_not_kept() {
         let cache = live(8);
-        let epoch = cache.epoch();
-        cache.forget(Change::Group(9));
+        let epoch = cache.epoch(Key::Group(5));
+        cache.forget(Change::Group(5));
         cache.keep(Key::Group(5), 1, none(), epoch);
         assert!(cache.get(Key::Group(5), 1).is_none());
+    }
+
+    #[test]
+    fn a_read_that_overlapped_changes_of_other_keys_is_kept() {
+        let cache = live(8);
+        assert!(!std::ptr::eq(
+            cache.key_epoch(Key::Group(5)),
+            cache.key_epoch(Key::Group(9))
+        ));
+        let epoch = cache.epoch(Key::Group(5));
+        cache.forget(Change::Group(9));
+        cache.forget(Change::Keys);
+        cache.keep(Key::Group(5), 1, none(), epoch);
+        assert!(cache.get(Key::Group(5), 1).is_some());
+    }
+
+    #[test]
+    fn a_read_that_overlapped_forgetting_everything_is_not_kept() {
+        let cache = live(8);
+        let epoch = cache.epoch(Key::Group(5));
+        cache.forget(Change::Catalog);
+        cache.keep(Key::Group(5), 1, none(), epoch);
+        assert!(cache.get(Key::Group(5), 1).is_none());
+    }
+
+    #[test]
+    fn a_kept_key_that_changes_waits_to_be_read_again_once() {
+        let cache = live(8);
+        keep_now(&cache, Key::Group(5), 1);
+        cache.forget(Change::Group(5));
+        cache.forget(Change::Group(5));
+        cache.forget(Change::Group(6));
+        assert_eq!(cache.take_stale(), vec![(Key::Group(5), 1)]);
+        assert!(cache.take_stale().is_empty(), "taken once");
+    }
+
+    #[test]
+    fn a_change_while_a_key_is_read_again_makes_it_wait_again() {
+        let cache = live(8);
+        keep_now(&cache, Key::User(3), 3);
+        cache.forget(Change::UserTokens(3));
+        assert_eq!(cache.take_stale(), vec![(Key::User(3), 3)]);
+        let epoch = cache.epoch(Key::User(3));
+        cache.forget(Change::UserTokens(3));
+        cache.keep(Key::User(3), 3, none(), epoch);
+        cache.read_again(Key::User(3));
+        assert!(cache.get(Key::User(3), 3).is_none(), "the read overlapped");
+        assert_eq!(cache.take_stale(), vec![(Key::User(3), 3)]);
+        cache.read_again(Key::User(3));
+        cache.forget(Change::UserTokens(3));
+        assert!(cache.take_stale().is_empty(), "neither kept nor being read");
+    }
+
+    #[test]
+    fn keys_kept_again_or_forgotten_with_everything_are_not_read_again() {
+        let cache = live(8);
+        keep_now(&cache, Key::Group(1), 1);
+        keep_now(&cache, Key::Group(2), 1);
+        cache.forget(Change::Group(1));
+        cache.forget(Change::Group(2));
+        keep_now(&cache, Key::Group(1), 1);
+        assert_eq!(cache.take_stale(), vec![(Key::Group(2), 1)]);
+        cache.read_again(Key::Group(2));
+        keep_now(&cache, Key::Group(2), 1);
+        cache.forget(Change::Group(2));
+        cache.forget(Change::Everything);
+        assert!(cache.take_stale().is_empty());
+        keep_now(&cache, Key::Group(2), 1);
+        cache.forget(Change::Group(2));
+        cache.forget(Change::FeedLost);
+        assert!(
+            cache.take_stale().is_empty(),
+            "nothing while the feed is lost"
+        );
     }
 
     #[test]
     fn the_catalog_and_unknown_changes_forget_everything() {
         for change in [Change::Catalog, Change::Everything] {
             let cache = live(8);
-            cache.keep(Key::User(1), 1, none(), cache.epoch());
+            keep_now(&cache, Key::User(1), 1);
             cache.forget(change);
             assert!(cache.get(Key::User(1), 1).is_none(), "{change:?}");
         }
@@ -199,13 +353,13 @@ mod tests {
     #[test]
     fn nothing_is_kept_or_answered_while_the_feed_is_lost() {
         let cache = live(8);
-        cache.keep(Key::User(1), 1, none(), cache.epoch());
+        keep_now(&cache, Key::User(1), 1);
         cache.forget(Change::FeedLost);
-        cache.keep(Key::User(2), 2, none(), cache.epoch());
+        keep_now(&cache, Key::User(2), 2);
         assert!(cache.get(Key::User(1), 1).is_none());
         assert!(cache.get(Key::User(2), 2).is_none());
         cache.forget(Change::FeedRestored);
-        cache.keep(Key::User(2), 2, none(), cache.epoch());
+        keep_now(&cache, Key::User(2), 2);
         assert!(cache.get(Key::User(2), 2).is_some());
     }
 
@@ -213,7 +367,7 @@ mod tests {
     fn it_holds_at_most_its_capacity_and_keeps_what_is_read_often() {
         let cache = live(100);
         for user in 1..=1_000 {
-            cache.keep(Key::User(user), user, none(), cache.epoch());
+            keep_now(&cache, Key::User(user), user);
             assert!(
                 cache.get(Key::User(1), 1).is_some(),
                 "user 1, read after {user}"
@@ -226,7 +380,7 @@ mod tests {
     #[test]
     fn a_capacity_of_zero_keeps_nothing() {
         let cache = live(0);
-        cache.keep(Key::User(1), 1, none(), cache.epoch());
+        keep_now(&cache, Key::User(1), 1);
         assert!(cache.get(Key::User(1), 1).is_none());
     }
 }

@@ -548,3 +548,27 @@ fn token_and_catalog_changes_show_in_the_next_link_on_every_node() {
     );
     all_show("1001", "1001", "two");
 }
+
+/// The round whose tag a link made with the group carries.
+fn round_linked(server: &Server, keys: &crate::common::Keys, group: u64) -> u64 {
+    let product = encoded("https://www.amazon.com/dp/B000RACE");
+    let reply = server.get(
+        keys,
+        &format!("/v4/affiliate-link?url={product}&groupId={group}"),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let url = reply.json()["url"].as_str().expect("a url").to_string();
+    let tag = url
+        .split_once("tag=")
+        .map(|(_, rest)| rest.split('&').next().unwrap_or(rest))
+        .unwrap_or_else(|| panic!("no tag in {url}"));
+    crate::answers::round_of_tag(tag)
+}
+
+/// Writer on node A, links made on node B: a link never carries a token older than
+/// one a link on B has already carried, also while B reads stale tokens again in the
+/// background after each write.
+#[test]
+fn a_write_on_one_node_never_links_older_on_the_other_after_it_shows() {
+    crate::answers::writes_on_one_node_never_read_older_on_the_other(round_linked);
+}

@@ -5,12 +5,10 @@ use crate::country::Country;
 use crate::error::Problem;
 use crate::error::{DomainError, Issue, Result};
 use crate::link::{
-    affiliate_with, localizations, AffiliatedLink, LinkError, LinkOptions, LinkToken, MissingToken,
+    affiliate_with, localizations, AffiliatedLink, LinkError, LinkOptions, MissingToken,
     MAX_LINKS_PER_REQUEST,
 };
-use crate::model::{GroupId, TokenView};
-use crate::token_cache::{Key, Tokens};
-use std::future::Future;
+use crate::model::GroupId;
 
 /// One link to make: the URL and how.
 #[derive(Debug, Clone)]
@@ -69,52 +67,6 @@ impl Affiliation {
             }));
         }
         Ok(())
-    }
-
-    /// The group's overrides (its ownership checked in the same read, the hot one),
-    /// then the user's own tokens; each from the link token cache while unchanged.
-    async fn link_tokens(
-        &self,
-        subject: &Subject,
-        group: Option<GroupId>,
-    ) -> Result<(Tokens, Tokens)> {
-        let group_tokens = match group {
-            Some(id) => {
-                self.kept_tokens(
-                    Key::Group(id.get()),
-                    subject,
-                    self.group_overrides(subject, id),
-                )
-                .await?
-            }
-            None => Tokens::from([]),
-        };
-        let user_tokens = self
-            .kept_tokens(
-                Key::User(subject.user.id),
-                subject,
-                self.user_tokens(subject),
-            )
-            .await?;
-        Ok((group_tokens, user_tokens))
-    }
-
-    /// The subject's records of `key` if kept, else `read` (kept unless a change
-    /// raced with it).
-    async fn kept_tokens(
-        &self,
-        key: Key,
-        subject: &Subject,
-        read: impl Future<Output = Result<Vec<TokenView>>>,
-    ) -> Result<Tokens> {
-        let user = subject.user.id;
-        if let Some(tokens) = self.link_tokens.get(key, user) {
-            return Ok(tokens);
-        }
-        let epoch = self.link_tokens.epoch();
-        let tokens: Tokens = read.await?.iter().map(LinkToken::from).collect();
-        self.link_tokens.keep(key, user, tokens.clone(), epoch);
-        Ok(tokens)
     }
 
     /// Rewrites each URL with the tokens that apply: the group's override for the
