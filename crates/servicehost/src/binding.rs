@@ -99,7 +99,7 @@ impl<'de> MapAccess<'de> for TextFields<'_, '_, '_, '_> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Self::Error> {
-        while let Some((key, raw)) = self.values.next() {
+        for (key, raw) in &mut *self.values {
             let Some(member) = self.request.member(key) else {
                 continue;
             };
