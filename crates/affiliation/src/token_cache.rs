@@ -8,18 +8,15 @@
 //! live (another node's writes may go unseen) nothing is kept or answered. A read is
 //! kept only if its key was not forgotten between the moment it started and the moment
 //! it is kept (its epoch did not move), so a read that raced with a write never stores
-//! what the write replaced. An entry forgotten by a change of its own key waits to be
-//! read again in the background ([`TokenCache::take_stale`]), so an edit does not turn
-//! a group's next links into store reads. At most [`TOKEN_CACHE_CAPACITY`] entries
-//! (each its records' compact [`LinkToken`] copies), the coldest going first.
+//! what the write replaced, while writes to other keys do not stop it being kept. At
+//! most [`TOKEN_CACHE_CAPACITY`] entries (each its records' compact [`LinkToken`]
+//! copies), the coldest going first.
 
 use crate::changes::Change;
 use crate::link::LinkToken;
 use quick_cache::sync::Cache;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::Notify;
 
 /// Most users and groups remembered at once (together): about 100 bytes per token
 /// record plus 100 per entry, so ≈ 6 MiB for 10,000 groups of 5 overrides.
@@ -56,15 +53,6 @@ pub struct Epoch {
     key: u64,
 }
 
-/// Kept entries a change of their own made stale, to read again (see
-/// [`TokenCache::take_stale`]), each with its owner.
-#[derive(Default)]
-struct Stale {
-    waiting: HashMap<Key, i64>,
-    /// Taken and being read now: a change meanwhile makes them stale again.
-    reading: HashMap<Key, i64>,
-}
-
 /// Reads take only the cache's own shard locks (`quick_cache`: no list to reorder on
 /// a hit, so a read writes nothing shared but a counter); keeping and forgetting
 /// also take `writes`, so an epoch check and the insert it allows are not split by
@@ -72,13 +60,12 @@ struct Stale {
 pub struct TokenCache {
     /// `None` when the cache is off (a capacity of 0).
     entries: Option<Cache<Key, Entry>>,
-    writes: Mutex<Stale>,
+    writes: Mutex<()>,
     /// Moved when everything is forgotten.
     epoch: AtomicU64,
     /// Moved when a key hashed to the stripe is forgotten.
     key_epochs: Box<[AtomicU64]>,
     live: AtomicBool,
-    stale_waiting: Notify,
 }
 
 impl TokenCache {
@@ -87,13 +74,12 @@ impl TokenCache {
     pub fn new(capacity: usize) -> TokenCache {
         TokenCache {
             entries: (capacity > 0).then(|| Cache::new(capacity)),
-            writes: Mutex::new(Stale::default()),
+            writes: Mutex::new(()),
             epoch: AtomicU64::new(0),
             key_epochs: (0..1 << EPOCH_STRIPE_BITS)
                 .map(|_| AtomicU64::new(0))
                 .collect(),
             live: AtomicBool::new(false),
-            stale_waiting: Notify::new(),
         }
     }
 
@@ -103,7 +89,7 @@ impl TokenCache {
         self.forget(Change::Everything);
     }
 
-    fn writing(&self) -> MutexGuard<'_, Stale> {
+    fn writing(&self) -> MutexGuard<'_, ()> {
         self.writes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -155,8 +141,7 @@ impl TokenCache {
     }
 
     /// Forgets what `change` makes stale (and stops or starts keeping when the feed
-    /// is lost or restored). A key that was kept, or is being read again, waits to be
-    /// read again: links made from it stay ready across the changes of a busy key.
+    /// is lost or restored).
     pub fn forget(&self, change: Change) {
         match change {
             Change::FeedLost => self.live.store(false, Ordering::SeqCst),
@@ -166,7 +151,7 @@ impl TokenCache {
         let Some(entries) = &self.entries else {
             return;
         };
-        let mut stale = self.writing();
+        let _writing = self.writing();
         let key = match change {
             Change::UserTokens(user) => Key::User(user),
             Change::Group(group) => Key::Group(group),
@@ -174,45 +159,11 @@ impl TokenCache {
             Change::Catalog | Change::Everything | Change::FeedLost | Change::FeedRestored => {
                 self.epoch.fetch_add(1, Ordering::SeqCst);
                 entries.clear();
-                stale.waiting.clear();
                 return;
             }
         };
         self.key_epoch(key).fetch_add(1, Ordering::SeqCst);
-        let owner = entries
-            .remove(&key)
-            .map(|(_, entry)| entry.owner)
-            .or_else(|| stale.reading.get(&key).copied());
-        if let Some(owner) = owner {
-            stale.waiting.insert(key, owner);
-            self.stale_waiting.notify_one();
-        }
-    }
-
-    /// Returns once keys wait to be read again (at once if some waited since the last
-    /// [`TokenCache::take_stale`]).
-    pub async fn stale_waiting(&self) {
-        self.stale_waiting.notified().await;
-    }
-
-    /// The keys waiting to be read again, with their owners, now counted as being
-    /// read until [`TokenCache::read_again`]; those kept meanwhile (a link read them)
-    /// are left out. Nothing while the feed is lost.
-    pub fn take_stale(&self) -> Vec<(Key, i64)> {
-        let mut stale = self.writing();
-        let waiting = std::mem::take(&mut stale.waiting);
-        if !self.is_live() {
-            return Vec::new();
-        }
-        let kept = |key: &Key| self.entries.as_ref().is_some_and(|e| e.contains_key(key));
-        let taken: Vec<_> = waiting.into_iter().filter(|(key, _)| !kept(key)).collect();
-        stale.reading.extend(taken.iter().copied());
-        taken
-    }
-
-    /// The end of reading `key` again (kept or not).
-    pub fn read_again(&self, key: Key) {
-        self.writing().reading.remove(&key);
+        entries.remove(&key);
     }
 
     /// How many users and groups are kept.
@@ -287,57 +238,6 @@ mod tests {
         cache.forget(Change::Catalog);
         cache.keep(Key::Group(5), 1, none(), epoch);
         assert!(cache.get(Key::Group(5), 1).is_none());
-    }
-
-    #[test]
-    fn a_kept_key_that_changes_waits_to_be_read_again_once() {
-        let cache = live(8);
-        keep_now(&cache, Key::Group(5), 1);
-        cache.forget(Change::Group(5));
-        cache.forget(Change::Group(5));
-        cache.forget(Change::Group(6));
-        assert_eq!(cache.take_stale(), vec![(Key::Group(5), 1)]);
-        assert!(cache.take_stale().is_empty(), "taken once");
-    }
-
-    #[test]
-    fn a_change_while_a_key_is_read_again_makes_it_wait_again() {
-        let cache = live(8);
-        keep_now(&cache, Key::User(3), 3);
-        cache.forget(Change::UserTokens(3));
-        assert_eq!(cache.take_stale(), vec![(Key::User(3), 3)]);
-        let epoch = cache.epoch(Key::User(3));
-        cache.forget(Change::UserTokens(3));
-        cache.keep(Key::User(3), 3, none(), epoch);
-        cache.read_again(Key::User(3));
-        assert!(cache.get(Key::User(3), 3).is_none(), "the read overlapped");
-        assert_eq!(cache.take_stale(), vec![(Key::User(3), 3)]);
-        cache.read_again(Key::User(3));
-        cache.forget(Change::UserTokens(3));
-        assert!(cache.take_stale().is_empty(), "neither kept nor being read");
-    }
-
-    #[test]
-    fn keys_kept_again_or_forgotten_with_everything_are_not_read_again() {
-        let cache = live(8);
-        keep_now(&cache, Key::Group(1), 1);
-        keep_now(&cache, Key::Group(2), 1);
-        cache.forget(Change::Group(1));
-        cache.forget(Change::Group(2));
-        keep_now(&cache, Key::Group(1), 1);
-        assert_eq!(cache.take_stale(), vec![(Key::Group(2), 1)]);
-        cache.read_again(Key::Group(2));
-        keep_now(&cache, Key::Group(2), 1);
-        cache.forget(Change::Group(2));
-        cache.forget(Change::Everything);
-        assert!(cache.take_stale().is_empty());
-        keep_now(&cache, Key::Group(2), 1);
-        cache.forget(Change::Group(2));
-        cache.forget(Change::FeedLost);
-        assert!(
-            cache.take_stale().is_empty(),
-            "nothing while the feed is lost"
-        );
     }
 
     #[test]

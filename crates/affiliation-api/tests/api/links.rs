@@ -566,8 +566,8 @@ fn round_linked(server: &Server, keys: &crate::common::Keys, group: u64) -> u64 
 }
 
 /// Writer on node A, links made on node B: a link never carries a token older than
-/// one a link on B has already carried, also while B reads stale tokens again in the
-/// background after each write.
+/// one a link on B has already carried (the link token cache keeps no read that
+/// overlapped a write of its group).
 #[test]
 fn a_write_on_one_node_never_links_older_on_the_other_after_it_shows() {
     crate::answers::writes_on_one_node_never_read_older_on_the_other(round_linked);

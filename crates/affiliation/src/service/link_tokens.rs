@@ -1,6 +1,5 @@
-//! Where links' tokens come from: the link token cache, else the store; and the
-//! background task that reads again what a change made stale, so a group's links stay
-//! ready across its edits (see `crate::token_cache`).
+//! Where links' tokens come from: the link token cache, else the store (see
+//! `crate::token_cache`).
 
 use super::groups::group_not_found;
 use super::{Affiliation, Subject};
@@ -8,14 +7,7 @@ use crate::error::{Result, StoreError};
 use crate::link::LinkToken;
 use crate::model::{GroupId, TokenView};
 use crate::store::{Store, TokenScope};
-use crate::token_cache::{Key, TokenCache, Tokens};
-use std::sync::Arc;
-use std::time::Duration;
-
-/// How long a change settles before its key is read again: PostgreSQL echoes this
-/// node's own writes back through the notification channel a moment later (a second
-/// change of the key), and a burst of edits to one group is read once.
-const SETTLE: Duration = Duration::from_millis(20);
+use crate::token_cache::{Key, Tokens};
 
 impl Affiliation {
     /// The group's overrides (its ownership checked in the same read, the hot one),
@@ -65,23 +57,5 @@ async fn stored(
     match key {
         Key::Group(id) => store.group_tokens(owner, id).await,
         Key::User(id) => store.tokens(id, TokenScope::User).await.map(Some),
-    }
-}
-
-/// Reads again, one at a time, the keys a change made stale while they were kept;
-/// runs for as long as the service (it is aborted with it).
-pub(super) async fn read_stale_again(store: Arc<dyn Store>, cache: Arc<TokenCache>) {
-    loop {
-        cache.stale_waiting().await;
-        tokio::time::sleep(SETTLE).await;
-        for (key, owner) in cache.take_stale() {
-            let epoch = cache.epoch(key);
-            // Failed, or the group is gone: the next link reads it as before.
-            if let Ok(Some(views)) = stored(store.as_ref(), key, owner).await {
-                let tokens = views.iter().map(LinkToken::from).collect();
-                cache.keep(key, owner, tokens, epoch);
-            }
-            cache.read_again(key);
-        }
     }
 }

@@ -39,17 +39,6 @@ pub struct Affiliation {
     keys: Arc<KeyCache>,
     catalog: Arc<CatalogCache>,
     link_tokens: Arc<TokenCache>,
-    /// Reads again what changes made stale in `link_tokens`; stops with the service.
-    _reading_stale_tokens: Option<AbortOnDrop>,
-}
-
-/// A background task that ends when its owner is dropped.
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 impl Affiliation {
@@ -71,19 +60,12 @@ impl Affiliation {
             forget(&heard_keys, &heard_catalog, change);
             heard_tokens.forget(change);
         });
-        // Outside a runtime (no task can run) the stale entries are simply read by the
-        // next link that needs them.
-        let reading_stale_tokens = tokio::runtime::Handle::try_current().ok().map(|runtime| {
-            let task = link_tokens::read_stale_again(store.clone(), link_tokens.clone());
-            AbortOnDrop(runtime.spawn(task).abort_handle())
-        });
         Affiliation {
             store,
             patterns: Patterns::default(),
             keys,
             catalog,
             link_tokens,
-            _reading_stale_tokens: reading_stale_tokens,
         }
     }
 
