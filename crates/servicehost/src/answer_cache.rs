@@ -62,6 +62,8 @@ struct Stored {
     chunk: u64,
     piece: Bytes,
     body_len: usize,
+    /// The piece's tag, checked as a header value once (not on every hit).
+    etag: HeaderValue,
 }
 
 impl Stored {
@@ -69,12 +71,11 @@ impl Stored {
         self.variant == variant && self.slot == slot
     }
 
-    fn ready(&self) -> Option<Ready> {
-        let etag = HeaderValue::from_maybe_shared(self.piece.slice(self.body_len..)).ok()?;
-        Some(Ready {
+    fn ready(&self) -> Ready {
+        Ready {
             body: self.piece.slice(..self.body_len),
-            etag,
-        })
+            etag: self.etag.clone(),
+        }
     }
 }
 
@@ -272,8 +273,8 @@ impl AnswerCache {
             .families
             .get(&key.family)?
             .iter()
-            .find(|s| s.same(key.variant, slot))?
-            .ready()
+            .find(|s| s.same(key.variant, slot))
+            .map(Stored::ready)
     }
 
     /// Taken before the request reads anything, handed back to [`AnswerCache::keep`].
@@ -296,12 +297,17 @@ impl AnswerCache {
         else {
             return;
         };
+        let body_len = ready.body.len();
+        let Ok(etag) = HeaderValue::from_maybe_shared(piece.slice(body_len..)) else {
+            return;
+        };
         let stored = Stored {
             variant: key.variant,
             slot,
             chunk,
             piece,
-            body_len: ready.body.len(),
+            body_len,
+            etag,
         };
         state.families.entry(key.family).or_default();
         state.edit(key.family, |answers| {
