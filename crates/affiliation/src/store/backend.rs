@@ -3,10 +3,12 @@
 //! `sqlite.rs` and `postgres.rs` implement it.
 //! Connecting and migrations are not here: each backend's `open` does them.
 
+use super::sql::Replacement;
 use super::sqlite::InPlaceReader;
 use super::statements::Statements;
 use crate::changes::Change;
 use crate::error::StoreError;
+use crate::model::TokenRecord;
 use futures::future::BoxFuture;
 use sqlx::{Database, Pool};
 use std::future::Future;
@@ -47,6 +49,20 @@ pub trait Backend: Send + Sync + 'static {
     /// (the default) reads through sqlx.
     fn in_place(&self) -> Option<&InPlaceReader> {
         None
+    }
+
+    /// Whether [`Backend::replace_in_place`] runs the hot write.
+    const REPLACES_IN_PLACE: bool = false;
+
+    /// The hot write's statements (see [`Replacement`]) in place on the write
+    /// connection, inside its transaction: one hand-off to the driver for all of them
+    /// instead of one each. Called only where [`Backend::REPLACES_IN_PLACE`].
+    fn replace_in_place(
+        conn: &mut Conn<Self>,
+        write: Replacement,
+    ) -> BoxFuture<'_, Result<Option<TokenRecord>, StoreError>> {
+        let _ = (conn, write);
+        Box::pin(async { Err(StoreError::Database("no in-place writes here".into())) })
     }
 
     /// Run at the end of an import's transaction (PostgreSQL moves its identity

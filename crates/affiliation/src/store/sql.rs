@@ -93,6 +93,42 @@ impl<'a> AuditEntry<'a> {
     }
 }
 
+/// The hot write: a record's parameters replaced (`Store::replace_parameters`). Inside
+/// its transaction: the record re-read (and its group re-checked), then the update and
+/// its audit entry.
+pub struct Replacement {
+    pub guid: Uuid,
+    pub level: Level,
+    pub parameters: Parameters,
+    pub actor: Actor,
+}
+
+impl Replacement {
+    /// Whether `record`, read inside the transaction, is still the one to replace.
+    pub fn applies_to(&self, record: &TokenRecord) -> bool {
+        record.owner_id == self.actor.subject_id && record.level == self.level
+    }
+
+    pub fn audit_entry<'a>(&'a self, before: &'a TokenRecord) -> AuditEntry<'a> {
+        let action = AuditAction::tokens_replaced(self.level);
+        AuditEntry::token(
+            action,
+            before,
+            Some(&before.parameters),
+            Some(&self.parameters),
+        )
+    }
+
+    /// The record as the write left it.
+    pub fn replaced(self, before: TokenRecord) -> TokenRecord {
+        TokenRecord {
+            parameters: self.parameters,
+            updated_at: from_millis(millis(self.actor.at)),
+            ..before
+        }
+    }
+}
+
 /// The [`Store`] over one backend: reads go to its reader pool (or in place), writes
 /// through its [`Backend::write`], one transaction each.
 pub struct SqlStore<B> {
@@ -455,24 +491,29 @@ impl<B: Backend> Store for SqlStore<B> {
         parameters: &Parameters,
         actor: &Actor,
     ) -> Result<Option<TokenRecord>, StoreError> {
-        let (parameters, actor) = (parameters.clone(), *actor);
+        let write = Replacement {
+            guid,
+            level,
+            parameters: parameters.clone(),
+            actor: *actor,
+        };
         self.write(Some(change_of(level, actor.subject_id)), move |tx| {
+            if B::REPLACES_IN_PLACE {
+                return B::replace_in_place(tx, write);
+            }
             Box::pin(async move {
-                let Some(before) = owned_token_in::<B>(tx, guid, level, &actor).await? else {
+                let Some(before) = owned_token_in::<B>(tx, guid, level, &write.actor).await? else {
                     return Ok(None);
                 };
-                if !tx.update_parameters(guid, &parameters, actor.at).await? {
+                if !tx
+                    .update_parameters(guid, &write.parameters, write.actor.at)
+                    .await?
+                {
                     return Ok(None);
                 }
-                let action = AuditAction::tokens_replaced(level);
-                let (old, new) = (Some(&before.parameters), Some(&parameters));
-                let entry = AuditEntry::token(action, &before, old, new);
-                tx.insert_audit(&actor, entry).await?;
-                Ok(Some(TokenRecord {
-                    parameters,
-                    updated_at: from_millis(millis(actor.at)),
-                    ..before
-                }))
+                tx.insert_audit(&write.actor, write.audit_entry(&before))
+                    .await?;
+                Ok(Some(write.replaced(before)))
             })
         })
         .await

@@ -10,10 +10,12 @@
 use super::backend::Backend;
 use super::group_commit::{Flavor, GroupCommit};
 use super::records::{bad_guid, bad_json};
-use super::sql::{from_millis, SqlStore, ACCOUNT_BY_KEY_SQL};
-use super::statements::{GROUP_SQL, TOKEN_SQL};
+use super::sql::{from_millis, millis, to_json, Replacement, SqlStore, ACCOUNT_BY_KEY_SQL};
+use super::statements::{
+    GROUP_SQL, INSERT_AUDIT_SQL, OWNED_GROUP_SQL, TOKEN_SQL, UPDATE_PARAMETERS_SQL,
+};
 use crate::changes::{Change, ChangeFeed};
-use crate::error::StoreError;
+use crate::error::{StoreError, Vanished};
 use crate::model::{Account, Group, Level, TokenRecord};
 use futures::future::BoxFuture;
 use rusqlite::OptionalExtension;
@@ -140,23 +142,62 @@ impl InPlaceReader {
 
     /// As `Store::token`: the record a write of it is checked against first.
     pub(super) fn token(&self, guid: Uuid) -> Result<Option<TokenRecord>, StoreError> {
-        let row = self.with(|connection| {
-            connection
-                .prepare_cached(TOKEN_SQL)?
-                .query_row([guid.to_string()], |row| {
-                    Ok(StoredToken {
-                        guid: row.get("guid")?,
-                        owner_id: row.get("owner_id")?,
-                        group_id: row.get("group_id")?,
-                        program_guid: row.get("program_guid")?,
-                        parameters: row.get("parameters")?,
-                        created_at: row.get("created_at")?,
-                        updated_at: row.get("updated_at")?,
-                    })
-                })
-                .optional()
-        })?;
-        row.map(StoredToken::record).transpose()
+        self.with(|connection| StoredToken::read(connection, guid))?
+            .map(StoredToken::record)
+            .transpose()
+    }
+}
+
+/// The hot write in place, on the write connection's own handle inside its
+/// transaction (see [`Backend::replace_in_place`]): the same statements, with the
+/// same text, as `SqlStore::replace_parameters` runs through sqlx.
+fn replace_on(
+    connection: &rusqlite::Connection,
+    write: Replacement,
+) -> Result<Option<TokenRecord>, StoreError> {
+    let (actor, at) = (&write.actor, millis(write.actor.at));
+    if let Level::Group(id) = write.level {
+        let owned = connection
+            .prepare_cached(OWNED_GROUP_SQL)?
+            .exists((i64::from(id), actor.subject_id))?;
+        if !owned {
+            return Err(StoreError::Vanished(Vanished::Group(id)));
+        }
+    }
+    let before = match StoredToken::read(connection, write.guid)? {
+        Some(stored) => stored.record()?,
+        None => return Ok(None),
+    };
+    if !write.applies_to(&before) {
+        return Ok(None);
+    }
+    let guid = write.guid.to_string();
+    let updated = connection.prepare_cached(UPDATE_PARAMETERS_SQL)?.execute((
+        to_json(&write.parameters),
+        at,
+        &guid,
+    ))?;
+    if updated != 1 {
+        return Ok(None);
+    }
+    let entry = write.audit_entry(&before);
+    connection.prepare_cached(INSERT_AUDIT_SQL)?.execute((
+        at,
+        actor.caller_id,
+        actor.subject_id,
+        entry.action.as_str(),
+        entry.token_guid.map(|g| g.to_string()),
+        entry.group_id.map(i64::from),
+        entry.program_guid.map(|g| g.to_string()),
+        entry.before.map(to_json),
+        entry.after.map(to_json),
+    ))?;
+    Ok(Some(write.replaced(before)))
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        in_place_error(error)
     }
 }
 
@@ -172,6 +213,23 @@ struct StoredToken {
 }
 
 impl StoredToken {
+    fn read(connection: &rusqlite::Connection, guid: Uuid) -> rusqlite::Result<Option<Self>> {
+        connection
+            .prepare_cached(TOKEN_SQL)?
+            .query_row([guid.to_string()], |row| {
+                Ok(StoredToken {
+                    guid: row.get("guid")?,
+                    owner_id: row.get("owner_id")?,
+                    group_id: row.get("group_id")?,
+                    program_guid: row.get("program_guid")?,
+                    parameters: row.get("parameters")?,
+                    created_at: row.get("created_at")?,
+                    updated_at: row.get("updated_at")?,
+                })
+            })
+            .optional()
+    }
+
     fn record(self) -> Result<TokenRecord, StoreError> {
         let guid =
             |column: &str, text: &str| Uuid::parse_str(text).map_err(|e| bad_guid(column, e));
@@ -224,6 +282,26 @@ impl Backend for SqliteBackend {
 
     fn in_place(&self) -> Option<&InPlaceReader> {
         Some(&self.in_place)
+    }
+
+    const REPLACES_IN_PLACE: bool = true;
+
+    fn replace_in_place(
+        conn: &mut SqliteConnection,
+        write: Replacement,
+    ) -> BoxFuture<'_, Result<Option<TokenRecord>, StoreError>> {
+        Box::pin(async move {
+            let mut handle = conn.lock_handle().await?;
+            // SAFETY: while `handle` lives, sqlx's connection thread makes no call on
+            // this connection (its lock is ours), and the wrapper, which does not close
+            // what it did not open, is dropped (finalizing its statements) before it.
+            let connection =
+                unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+            let replaced = replace_on(&connection, write);
+            drop(connection);
+            drop(handle);
+            replaced
+        })
     }
 
     /// SQLite moves AUTOINCREMENT past explicitly inserted ids by itself.
@@ -380,7 +458,8 @@ mod tests {
     use super::SqliteStore;
     use crate::credentials::IssuedKeys;
     use crate::error::{StoreError, Vanished};
-    use crate::model::{Actor, Level, TokenRecord};
+    use crate::model::{Actor, Level, Parameters, TokenRecord};
+    use crate::paging::Page;
     use crate::store::Store;
     use time::OffsetDateTime;
     use uuid::Uuid;
@@ -443,5 +522,86 @@ mod tests {
             ),
             "{unknown_program:?}"
         );
+    }
+
+    /// The hot write runs in place on SQLite: what it stores, answers and audits.
+    #[tokio::test]
+    async fn a_replacement_in_place_stores_answers_and_audits_the_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("t.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let programs =
+            crate::catalog::parse_catalog(include_str!("../../../../catalog/programs.json"))
+                .unwrap();
+        let at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        store.add_missing_programs(&programs, at).await.unwrap();
+        let user = store
+            .create_user("bob", false, &IssuedKeys::generate().stored(), at)
+            .await
+            .unwrap();
+        let actor = Actor {
+            caller_id: user.account.id,
+            subject_id: user.account.id,
+            at,
+        };
+        let group = store.create_group("g", &actor).await.unwrap();
+        let tags = |tag: &str| Parameters::from([("tag".to_string(), tag.to_string())]);
+        let record = TokenRecord {
+            guid: Uuid::new_v4(),
+            owner_id: user.account.id,
+            level: Level::Group(group.id),
+            program_guid: programs[0].program_guid,
+            parameters: tags("old-20"),
+            created_at: at,
+            updated_at: at,
+        };
+        store.insert_token(&record, &actor).await.unwrap();
+        let later = Actor {
+            at: at + time::Duration::seconds(5),
+            ..actor
+        };
+        let level = record.level;
+        let replaced = store
+            .replace_parameters(record.guid, level, &tags("new-20"), &later)
+            .await
+            .unwrap()
+            .expect("replaced");
+        let stored = store.token(record.guid).await.unwrap().expect("stored");
+        for answered in [&replaced, &stored] {
+            assert_eq!(answered.parameters, tags("new-20"));
+            assert_eq!(answered.updated_at, later.at);
+            assert_eq!(answered.created_at, at);
+            assert_eq!(answered.level, level);
+        }
+        let history = store
+            .history(record.guid, Page::new(None, None))
+            .await
+            .unwrap();
+        let last = history.items.last().expect("an audit entry");
+        assert_eq!(last.before, Some(tags("old-20")));
+        assert_eq!(last.after, Some(tags("new-20")));
+        assert_eq!((last.at, last.group_id), (later.at, Some(group.id)));
+
+        // Another level, or another owner: not this record, and nothing is written.
+        let other = Actor {
+            subject_id: user.account.id + 1,
+            ..later
+        };
+        for (level, actor) in [(Level::User, &later), (level, &other)] {
+            let result = store
+                .replace_parameters(record.guid, level, &tags("x-20"), actor)
+                .await;
+            assert!(
+                matches!(result, Ok(None) | Err(StoreError::Vanished(_))),
+                "{result:?}"
+            );
+        }
+        assert_eq!(store.token(record.guid).await.unwrap(), Some(stored));
+        let unchanged = store
+            .history(record.guid, Page::new(None, None))
+            .await
+            .unwrap();
+        assert_eq!(unchanged.items.len(), history.items.len());
     }
 }

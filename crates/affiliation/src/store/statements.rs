@@ -214,6 +214,18 @@ pub(super) const TOKEN_SQL: &str = concat!(
     " FROM affiliate_tokens WHERE guid = $1"
 );
 
+/// Whether a group is an owner's (a write's re-check; in place on SQLite too).
+pub(super) const OWNED_GROUP_SQL: &str = "SELECT id FROM groups WHERE id = $1 AND owner_id = $2";
+
+/// A record's new parameters (in place on SQLite too, with the same text).
+pub(super) const UPDATE_PARAMETERS_SQL: &str =
+    "UPDATE affiliate_tokens SET parameters = $1, updated_at = $2 WHERE guid = $3";
+
+/// An audit entry (in place on SQLite too, with the same text).
+pub(super) const INSERT_AUDIT_SQL: &str = "INSERT INTO audit_log
+    (at, caller_id, subject_id, action, token_guid, group_id, program_guid, before, after)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
 const INSERT_PROGRAM_SQL: &str = "INSERT INTO programs
     (program_guid, name, disabled, definition, updated_at) VALUES ($1, $2, $3, $4, $5)";
 
@@ -444,7 +456,7 @@ where
     }
 
     async fn owned_group(&mut self, id: u32, owner_id: i64, lock: &str) -> Answer<bool> {
-        let sql = format!("SELECT id FROM groups WHERE id = $1 AND owner_id = $2{lock}");
+        let sql = format!("{OWNED_GROUP_SQL}{lock}");
         let found = sqlx::query(&sql)
             .bind(i64::from(id))
             .bind(owner_id)
@@ -584,14 +596,12 @@ where
         parameters: &Parameters,
         at: OffsetDateTime,
     ) -> Answer<bool> {
-        let done = sqlx::query(
-            "UPDATE affiliate_tokens SET parameters = $1, updated_at = $2 WHERE guid = $3",
-        )
-        .bind(to_json(parameters))
-        .bind(millis(at))
-        .bind(guid.to_string())
-        .execute(self)
-        .await?;
+        let done = sqlx::query(UPDATE_PARAMETERS_SQL)
+            .bind(to_json(parameters))
+            .bind(millis(at))
+            .bind(guid.to_string())
+            .execute(self)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -631,22 +641,18 @@ where
     }
 
     async fn insert_audit(&mut self, actor: &Actor, entry: AuditEntry<'_>) -> Answer<()> {
-        sqlx::query(
-            "INSERT INTO audit_log
-             (at, caller_id, subject_id, action, token_guid, group_id, program_guid, before, after)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(millis(actor.at))
-        .bind(actor.caller_id)
-        .bind(actor.subject_id)
-        .bind(entry.action.as_str())
-        .bind(entry.token_guid.map(|g| g.to_string()))
-        .bind(entry.group_id.map(i64::from))
-        .bind(entry.program_guid.map(|g| g.to_string()))
-        .bind(entry.before.map(to_json))
-        .bind(entry.after.map(to_json))
-        .execute(self)
-        .await?;
+        sqlx::query(INSERT_AUDIT_SQL)
+            .bind(millis(actor.at))
+            .bind(actor.caller_id)
+            .bind(actor.subject_id)
+            .bind(entry.action.as_str())
+            .bind(entry.token_guid.map(|g| g.to_string()))
+            .bind(entry.group_id.map(i64::from))
+            .bind(entry.program_guid.map(|g| g.to_string()))
+            .bind(entry.before.map(to_json))
+            .bind(entry.after.map(to_json))
+            .execute(self)
+            .await?;
         Ok(())
     }
 
