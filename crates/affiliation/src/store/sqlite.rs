@@ -464,27 +464,38 @@ mod tests {
     use time::OffsetDateTime;
     use uuid::Uuid;
 
-    #[tokio::test]
-    async fn a_write_into_a_vanished_group_is_refused_inside_its_transaction() {
+    /// A new store in a temporary directory (kept while the test holds it) with one
+    /// user, and that user acting for themself at `at`.
+    async fn store_with_user(
+        name: &str,
+        at: OffsetDateTime,
+    ) -> (tempfile::TempDir, SqliteStore, Actor) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("t.db").to_str().unwrap())
             .await
             .unwrap();
-        let at = OffsetDateTime::now_utc();
         let user = store
-            .create_user("alice", false, &IssuedKeys::generate().stored(), at)
+            .create_user(name, false, &IssuedKeys::generate().stored(), at)
             .await
             .unwrap();
+        let id = user.account.id;
         let actor = Actor {
-            caller_id: user.account.id,
-            subject_id: user.account.id,
+            caller_id: id,
+            subject_id: id,
             at,
         };
+        (dir, store, actor)
+    }
+
+    #[tokio::test]
+    async fn a_write_into_a_vanished_group_is_refused_inside_its_transaction() {
+        let at = OffsetDateTime::now_utc();
+        let (_dir, store, actor) = store_with_user("alice", at).await;
         let group = store.create_group("g", &actor).await.unwrap();
         assert!(store.delete_group(group.id, &actor).await.unwrap());
         let record = TokenRecord {
             guid: Uuid::new_v4(),
-            owner_id: user.account.id,
+            owner_id: actor.subject_id,
             level: Level::Group(group.id),
             program_guid: Uuid::new_v4(),
             parameters: Default::default(),
@@ -527,29 +538,17 @@ mod tests {
     /// The hot write runs in place on SQLite: what it stores, answers and audits.
     #[tokio::test]
     async fn a_replacement_in_place_stores_answers_and_audits_the_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path().join("t.db").to_str().unwrap())
-            .await
-            .unwrap();
+        let at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let (_dir, store, actor) = store_with_user("bob", at).await;
         let programs =
             crate::catalog::parse_catalog(include_str!("../../../../catalog/programs.json"))
                 .unwrap();
-        let at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
         store.add_missing_programs(&programs, at).await.unwrap();
-        let user = store
-            .create_user("bob", false, &IssuedKeys::generate().stored(), at)
-            .await
-            .unwrap();
-        let actor = Actor {
-            caller_id: user.account.id,
-            subject_id: user.account.id,
-            at,
-        };
         let group = store.create_group("g", &actor).await.unwrap();
         let tags = |tag: &str| Parameters::from([("tag".to_string(), tag.to_string())]);
         let record = TokenRecord {
             guid: Uuid::new_v4(),
-            owner_id: user.account.id,
+            owner_id: actor.subject_id,
             level: Level::Group(group.id),
             program_guid: programs[0].program_guid,
             parameters: tags("old-20"),
@@ -585,7 +584,7 @@ mod tests {
 
         // Another level, or another owner: not this record, and nothing is written.
         let other = Actor {
-            subject_id: user.account.id + 1,
+            subject_id: actor.subject_id + 1,
             ..later
         };
         for (level, actor) in [(Level::User, &later), (level, &other)] {
