@@ -33,6 +33,9 @@ pub struct Server {
     /// Keeps a PostgreSQL test database alive while any server uses it.
     pg: Option<Arc<postgres::TestDatabase>>,
     pub log: Arc<Mutex<Vec<String>>>,
+    /// Reads the server's stderr into `log`; it ends when the server has exited and
+    /// every line it wrote is in.
+    log_reader: Option<std::thread::JoinHandle<()>>,
     client: Client,
 }
 
@@ -189,7 +192,7 @@ impl Server {
         let log = Arc::new(Mutex::new(Vec::new()));
         let (address_tx, address_rx) = mpsc::channel();
         let log_writer = log.clone();
-        std::thread::spawn(move || {
+        let log_reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(rest) = line.split("listening on http://").nth(1) {
                     let address = rest
@@ -217,6 +220,7 @@ impl Server {
             dir,
             pg,
             log,
+            log_reader: Some(log_reader),
             client: Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
@@ -368,11 +372,17 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// SIGTERM, then the exit status once the server has stopped and the last lines it
+    /// wrote are in the log (they may still be in the pipe when it exits).
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        self.child.wait().expect("wait for the server")
+        let status = self.child.wait().expect("wait for the server");
+        if let Some(reader) = self.log_reader.take() {
+            let _ = reader.join();
+        }
+        status
     }
 
     /// The log so far, with the line of every request answered before this call: the
