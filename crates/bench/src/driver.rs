@@ -335,7 +335,6 @@ async fn bench_on(
 
     let passes = passes_to_run(&args);
     check_passes(&passes, &requests, &server, &limit).await?;
-    warm_up(&args, &requests, &server).await?;
     let second = match passes.contains(&Pass::TwoNodes) {
         true => Some(start_server(&args, &binaries.server, &data.database)?.0),
         false => None,
@@ -649,12 +648,24 @@ async fn check_passes(
     Ok(())
 }
 
-/// Reads every group once in each format the GET passes ask for, so the passes measure
-/// a server in its steady state (answers kept ready) rather than the first reads.
-async fn warm_up(args: &Args, requests: &Requests, server: &Process) -> Result<(), String> {
+/// Reads every group once, in the request `pass` sends, on each node: the pass then
+/// measures a server in its steady state (answers and link tokens kept) rather than
+/// the reads that follow the previous run's writes, which forget nearly every group.
+async fn warm_up(
+    args: &Args,
+    requests: &Requests,
+    pass: Pass,
+    nodes: &[std::net::SocketAddr],
+) -> Result<(), String> {
+    let shape = match pass {
+        Pass::GetJson | Pass::GetApi | Pass::GetJsv | Pass::Link => pass,
+        Pass::TwoNodes | Pass::Paced => Pass::GetJson,
+        // The limit keeps nothing; writes read nothing kept.
+        Pass::Limit | Pass::Put | Pass::Store => return Ok(()),
+    };
     let clock = Instant::now();
     let per_connection = requests.groups.len().div_ceil(args.connections) as u64;
-    for pass in [Pass::GetJson, Pass::GetJsv] {
+    for &address in nodes {
         let (host, groups, connections) = (
             requests.host.clone(),
             requests.groups.clone(),
@@ -662,10 +673,10 @@ async fn warm_up(args: &Args, requests: &Requests, server: &Process) -> Result<(
         );
         let make: MakeRequest = Arc::new(move |connection, counter, _rng| {
             let index = (counter as usize * connections + connection) % groups.len();
-            build_get(pass, &host, &groups[index], counter)
+            build_get(shape, &host, &groups[index], counter)
         });
         let load = Load {
-            addresses: vec![server.address],
+            addresses: vec![address],
             connections: args.connections,
             duration: Duration::from_secs(120),
             rate: None,
@@ -674,7 +685,9 @@ async fn warm_up(args: &Args, requests: &Requests, server: &Process) -> Result<(
         load::run_requests(load, per_connection).await?;
     }
     log(format!(
-        "warm-up: every group read once in JSON and JSV in {:.1} s",
+        "warm-up for {}: every group read once on {} node(s) in {:.2} s",
+        pass.name(),
+        nodes.len(),
         clock.elapsed().as_secs_f64()
     ));
     Ok(())
@@ -703,6 +716,11 @@ async fn run_measured_passes(
     let mut samples: Vec<(Pass, Sample)> = Vec::new();
     for run in 1..=args.runs {
         for pass in Pass::LOOP.iter().copied().filter(|p| passes.contains(p)) {
+            let nodes: Vec<_> = match (pass, second) {
+                (Pass::TwoNodes, Some(b)) => vec![server.address, b.address],
+                _ => vec![server.address],
+            };
+            warm_up(args, requests, pass, &nodes).await?;
             tokio::time::sleep(Duration::from_millis(300)).await;
             let sample = match (pass, &store_pool, second) {
                 (Pass::Store, Some(pool), _) => {
@@ -760,10 +778,14 @@ async fn run_paced_passes(
     let peak = match median(samples_of(samples, Pass::GetJson).map(|s| s.per_second)) {
         Some(peak) => peak,
         // --only left out the GET pass: measure its peak, unreported.
-        None => measure(server.pid(), get_load(None)).await?.per_second,
+        None => {
+            warm_up(args, requests, Pass::GetJson, &[server.address]).await?;
+            measure(server.pid(), get_load(None)).await?.per_second
+        }
     };
     let rate = peak * args.paced_fraction;
     for run in 1..=args.runs {
+        warm_up(args, requests, Pass::Paced, &[server.address]).await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let sample = measure(server.pid(), get_load(Some(rate))).await?;
         log(format!(
