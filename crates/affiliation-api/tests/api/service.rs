@@ -373,15 +373,14 @@ fn unknown_operations_and_paths() {
 }
 
 #[test]
-fn keys_rotate_and_revoke_take_effect_within_a_second() {
+fn keys_rotate_and_revoke_take_effect_once_heard() {
     let server = Server::start();
     let keys = server.add_user("gina", false);
     assert_eq!(server.get(&keys, "/v4/groups").status, 200);
     let output = server.cli(&["keys", "rotate", "gina", "--json"]);
     assert!(output.status.success());
     let rotated: Value = serde_json::from_slice(&output.stdout).unwrap();
-    crate::common::wait_out_key_cache();
-    assert_eq!(server.get(&keys, "/v4/groups").status, 401);
+    server.await_key_refused(&keys);
     let new_keys = crate::common::Keys {
         username: "gina".into(),
         api_key: rotated["apiKey"].as_str().unwrap().into(),
@@ -389,8 +388,7 @@ fn keys_rotate_and_revoke_take_effect_within_a_second() {
     };
     assert_eq!(server.get(&new_keys, "/v4/groups").status, 200);
     assert!(server.cli(&["keys", "revoke", "gina"]).status.success());
-    crate::common::wait_out_key_cache();
-    assert_eq!(server.get(&new_keys, "/v4/groups").status, 401);
+    server.await_key_refused(&new_keys);
     assert!(!server.cli(&["keys", "revoke", "nobody"]).status.success());
 
     let listing = String::from_utf8(server.cli(&["users", "list"]).stdout).unwrap();

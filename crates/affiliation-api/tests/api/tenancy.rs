@@ -1011,7 +1011,7 @@ fn a_revoked_key_is_401_everywhere_and_the_data_stays() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    crate::common::wait_out_key_cache();
+    w.server.await_key_refused(&a.keys);
     let mut requests = acting_ops(&w, a, None);
     requests.push(req(
         "GET",

@@ -173,11 +173,12 @@ async fn hear_other_nodes(pool: PgPool, mut listener: PgListener, feed: Weak<Cha
             }
         }
         let Some(lost) = feed.upgrade() else { return };
+        // Off first: whoever reads the warning may rely on the caches being off.
+        lost.publish(Change::FeedLost);
+        drop(lost);
         tracing::warn!(
             "lost the PostgreSQL notification connection; caches are off until it is back"
         );
-        lost.publish(Change::FeedLost);
-        drop(lost);
         listener = loop {
             tokio::time::sleep(RELISTEN_DELAY).await;
             if feed.strong_count() == 0 {

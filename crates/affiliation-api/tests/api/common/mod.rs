@@ -18,12 +18,11 @@ use std::time::{Duration, Instant};
 pub const BIN: &str = env!("CARGO_BIN_EXE_affiliation-api");
 
 /// A key revoked or rotated from outside a server process (the CLI, another node)
-/// stops working there once the change is heard, and within one second even when a
-/// node cannot hear changes (it then trusts a looked-up key for at most half a
-/// second). Tests that change keys through the CLI wait this long.
-pub fn wait_out_key_cache() {
-    std::thread::sleep(Duration::from_secs(1));
-}
+/// stops working there once the change is heard, and within half a second even when
+/// a node cannot hear changes. A loaded machine may take longer to hear it, so this
+/// asks until the key is refused, for a few seconds: far less than the minute a
+/// node that missed the change would keep trusting the key.
+pub const KEY_REFUSED_WITHIN: Duration = Duration::from_secs(5);
 
 pub struct Server {
     child: Child,
@@ -309,6 +308,23 @@ impl Server {
         self.call(keys, "GET", path, Value::Null)
     }
 
+    /// Asks with `keys` until they are refused (401), at most [`KEY_REFUSED_WITHIN`].
+    pub fn await_key_refused(&self, keys: &Keys) {
+        let deadline = Instant::now() + KEY_REFUSED_WITHIN;
+        loop {
+            let reply = self.get(keys, "/v4/groups");
+            if reply.status == 401 {
+                return;
+            }
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            assert!(
+                Instant::now() < deadline,
+                "the key still works {KEY_REFUSED_WITHIN:?} after its change"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The catalog's program matching `pick`, by GET /v3/affiliate-programs.
     pub fn program(&self, keys: &Keys, pick: impl Fn(&Value) -> bool) -> Value {
         let reply = self.get(keys, "/v3/affiliate-programs?includeDisabled=true");
@@ -370,6 +386,15 @@ impl Server {
     pub fn kill9(&mut self) {
         let _ = self.child.kill(); // SIGKILL on Unix
         let _ = self.child.wait();
+        self.await_log_end();
+    }
+
+    /// Once the server has exited: every line it wrote is in the log when the reader
+    /// has drained the pipe.
+    fn await_log_end(&mut self) {
+        if let Some(reader) = self.log_reader.take() {
+            let _ = reader.join();
+        }
     }
 
     /// SIGTERM, then the exit status once the server has stopped and the last lines it
@@ -379,9 +404,7 @@ impl Server {
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         let status = self.child.wait().expect("wait for the server");
-        if let Some(reader) = self.log_reader.take() {
-            let _ = reader.join();
-        }
+        self.await_log_end();
         status
     }
 
@@ -394,6 +417,11 @@ impl Server {
     }
 
     fn await_log_lines(&self) {
+        if self.log_reader.is_none() {
+            // Stopped, and its log complete: no marker to send (its port may be
+            // another test's server now).
+            return;
+        }
         static MARKERS: AtomicUsize = AtomicUsize::new(0);
         let marker = format!("/log-marker-{}", MARKERS.fetch_add(1, Ordering::Relaxed));
         let sent = self
@@ -405,9 +433,13 @@ impl Server {
             // A server that stopped (or refuses connections) writes nothing more.
             return;
         }
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         let logged = || self.log.lock().unwrap().iter().any(|l| l.contains(&marker));
-        while !logged() && Instant::now() < deadline {
+        while !logged() {
+            assert!(
+                Instant::now() < deadline,
+                "the server answered {marker} but never logged it"
+            );
             std::thread::sleep(Duration::from_millis(2));
         }
     }
@@ -418,6 +450,10 @@ impl Server {
     /// database): a server error is a bug whatever the client sent.
     pub fn server_errors(&self) -> Vec<String> {
         self.await_log_lines();
+        self.logged_server_errors()
+    }
+
+    fn logged_server_errors(&self) -> Vec<String> {
         self.log
             .lock()
             .unwrap()
@@ -444,8 +480,9 @@ impl Drop for Server {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.await_log_end();
         if checking {
-            let errors = self.server_errors();
+            let errors = self.logged_server_errors();
             assert!(errors.is_empty(), "the server answered 5xx: {errors:#?}");
         }
     }
