@@ -180,7 +180,7 @@ mod tests {
             ..RequestLimits::default()
         });
         let first = admission.admit().ok().expect("a place");
-        let refused = admission.admit().err().expect("full");
+        let refused = admission.admit().expect_err("full");
         assert_eq!(refused.error.status, StatusCode::SERVICE_UNAVAILABLE);
         drop(first);
         assert!(admission.admit().is_ok());
@@ -194,7 +194,7 @@ mod tests {
         });
         assert!(admission.charge("a").is_ok());
         assert!(admission.charge("a").is_ok());
-        let refused = admission.charge("a").err().expect("over the rate");
+        let refused = admission.charge("a").expect_err("over the rate");
         assert_eq!(refused.error.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(refused.retry_after_secs >= 1 && refused.retry_after_secs <= 30);
         assert!(admission.charge("b").is_ok());

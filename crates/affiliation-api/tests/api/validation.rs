@@ -290,7 +290,7 @@ fn malformed_program_guid_is_invalid_guid() {
             "0f8fad5b-d9cb-469f-a165-70867728950g".to_string(),
             format!("urn:uuid:{UNKNOWN_GUID}"),
             format!("{{{UNKNOWN_GUID}"),
-            format!("{{{}}}", UNKNOWN_GUID.replace('-', "")[..31].to_string()),
+            format!("{{{}}}", &UNKNOWN_GUID.replace('-', "")[..31]),
         ] {
             let reply = f.post(
                 at,

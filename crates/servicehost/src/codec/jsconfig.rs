@@ -14,6 +14,9 @@ use time::OffsetDateTime;
 /// ServiceStack.Text's type hint member (wire spec section 12), never renamed.
 const TYPE_HINT: &str = "__type";
 
+/// `?jsconfig=TextCase:...`: the variants are ServiceStack's `TextCase` names, which
+/// callers write, so they keep their common suffix.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TextCase {
     /// Ours: camelCase, the DataMember names.

@@ -109,9 +109,9 @@ pub fn operation(
 fn routes_table(out: &mut String, op: &OperationInfo) {
     out.push_str("<p>The following routes are available for this service:</p>\n<table>");
     for route in &op.routes {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<tr><td class=\"verb\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"verb\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             route.verb.as_str(),
             escape_html(route.path),
             escape_html(op.summary),
@@ -304,9 +304,9 @@ fn field_tables(
         };
         // "Required" is ServiceStack's [ApiMember(IsRequired)], which the original never
         // sets: its tables say "No" throughout, and so do ours.
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{parameter}</td><td>{}</td><td>No</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{parameter}</td><td>{}</td><td>No</td><td>{}</td></tr>",
             escape_html(&member.property),
             escape_html(&shown_type_name(&member.type_name)),
             escape_html(member.description.trim()),

@@ -78,7 +78,7 @@ fn no_request_value_appears_in_an_error_message() {
         format!(r#"{{"parameters":{{"at":"{m}\ud800"}}}}"#),
         format!(r#"{{"parameters":{{"at":"{m}\q"}}}}"#),
         format!(r#"{{"{m}" "x"}}"#),
-        format!("{m}"),
+        m.to_string(),
     ]
     .into_iter()
     .map(String::into_bytes)
