@@ -259,7 +259,9 @@ HTTP/1.1 200 OK\nContent-Type: {media_type}\nContent-Length: length\n\n{response
 #[test]
 fn field_tables_read_as_the_originals() {
     let server = Server::start();
-    let cases: [(&str, &[(&str, &[&str])]); 4] = [
+    /// A page's operation, and each of its tables: the type it shows and its rows' text.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])]);
+    let cases: [Case; 4] = [
         (
             "PutGroupAffiliateTokensRequest",
             &[

@@ -44,10 +44,12 @@ impl<A: Authenticator> Inner<A> {
             match self.call_with_value(operation, identity.clone(), dto).await {
                 Ok(value) => responses.push(value),
                 Err(mut rejection) => {
-                    rejection.error = rejection
-                        .error
-                        .with_meta("AutoBatchIndex", index.to_string())
-                        .with_meta("AutoBatchCompleted", index.to_string());
+                    let error = *rejection.error;
+                    rejection.error = Box::new(
+                        error
+                            .with_meta("AutoBatchIndex", index.to_string())
+                            .with_meta("AutoBatchCompleted", index.to_string()),
+                    );
                     rejection
                         .headers
                         .push((COMPLETED, HeaderValue::from(index)));

@@ -25,7 +25,8 @@ use tokio::sync::OwnedSemaphorePermit;
 
 /// Why a request is answered with an error, and how to write it.
 pub(super) struct Rejection {
-    pub error: ServiceError,
+    /// Boxed: every stage returns `Result<_, Rejection>`, and the error is the rare case.
+    pub error: Box<ServiceError>,
     /// The operation the request was for, once known (for the log).
     pub operation: Option<&'static str>,
     /// Written inside this operation's response DTO: errors the operation raised.
@@ -53,7 +54,7 @@ impl Rejection {
 impl From<ServiceError> for Rejection {
     fn from(error: ServiceError) -> Self {
         Rejection {
-            error,
+            error: Box::new(error),
             operation: None,
             inside: None,
             retry_after_secs: None,

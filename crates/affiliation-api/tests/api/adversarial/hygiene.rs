@@ -488,7 +488,9 @@ fn non_ascii_or_malformed_credentials_are_401() {
             base64::engine::general_purpose::STANDARD.encode(text)
         )
     };
-    let cases: Vec<(&str, Vec<(&str, Vec<u8>)>)> = vec![
+    /// A case's name and the raw headers it sends.
+    type Case<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>);
+    let cases: Vec<Case> = vec![
         (
             "non-ASCII X-Api-Secret",
             vec![
